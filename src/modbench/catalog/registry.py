@@ -1,0 +1,264 @@
+"""The catalog registry: every block and model is registered once, by name.
+
+Modelled on timm's registry: a decorator that returns the factory unchanged, module-level typed
+dicts, ``list_entries`` with include/exclude wildcards and tags, ``create`` by name with config
+overrides. The default config of an entry is read from its factory's keyword defaults, so the
+signature is the single source of truth for what a user may ``--set``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import inspect
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from modbench.errors import UsageError, closest
+
+Config = dict[str, Any]
+Inputs = tuple[torch.Tensor, ...]
+InputFactory = Callable[[Config, int], Inputs]
+
+FAMILIES = ("block", "model")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry comes from: the seed article and/or the paper (with table if one is cited)."""
+
+    seed: str | None = None
+    paper: str | None = None
+
+    def __str__(self) -> str:
+        return "; ".join(part for part in (self.seed, self.paper) if part) or "modbench"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog entry: how to build it, feed it, and where it comes from."""
+
+    name: str
+    family: str
+    factory: Callable[..., nn.Module]
+    example_input: InputFactory
+    default_config: Config
+    source: Source
+    tags: tuple[str, ...] = ()
+    doc: str = ""
+
+    @property
+    def summary(self) -> str:
+        """First line of the docstring: what the entry is."""
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+    def config(self, overrides: Config | None = None) -> Config:
+        """The default config with ``overrides`` applied and checked (unknown keys, wrong types)."""
+        merged = dict(self.default_config)
+        for key, value in (overrides or {}).items():
+            if value is None:
+                continue
+            if key not in self.default_config:
+                valid = ", ".join(sorted(self.default_config)) or "(none)"
+                raise UsageError(f"{self.name} has no config key {key!r}; valid keys: {valid}")
+            merged[key] = coerce_value(self.name, key, value, self.default_config[key])
+        return merged
+
+    def build(self, overrides: Config | None = None) -> tuple[nn.Module, Config]:
+        """Instantiate the module; a constructor error becomes a one-line usage error."""
+        config = self.config(overrides)
+        try:
+            module = self.factory(**config)
+        except (ValueError, TypeError, RuntimeError, AssertionError) as error:
+            raise UsageError(
+                f"{self.name} cannot be built with {format_config(config)}: {first_line(error)}"
+            ) from error
+        return module, config
+
+    def inputs(self, config: Config, batch: int = 1) -> Inputs:
+        """Example inputs for ``batch`` samples at this config (seeded, so runs are comparable)."""
+        if batch < 1:
+            raise UsageError(f"batch must be a positive integer, got {batch}")
+        generator_state = torch.random.get_rng_state()
+        torch.manual_seed(0)
+        try:
+            return tuple(self.example_input(config, batch))
+        finally:
+            torch.random.set_rng_state(generator_state)
+
+
+_entries: dict[str, Entry] = {}
+
+
+def register(
+    *,
+    family: str,
+    example_input: InputFactory,
+    source: Source,
+    tags: Sequence[str] = (),
+    name: str | None = None,
+) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Decorator registering a factory; returns it unchanged.
+
+    Every parameter of the factory must have a default: together they are the entry's default
+    config. A second entry with the same name is refused.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+
+    def decorate(factory: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        entry_name = name or factory.__name__
+        if entry_name in _entries:
+            raise ValueError(
+                f"catalog entry {entry_name!r} is already registered "
+                f"(by {_entries[entry_name].factory.__module__}); choose another name"
+            )
+        _entries[entry_name] = Entry(
+            name=entry_name,
+            family=family,
+            factory=factory,
+            example_input=example_input,
+            default_config=_signature_defaults(entry_name, factory),
+            source=source,
+            tags=tuple(tags),
+            doc=inspect.getdoc(factory) or "",
+        )
+        return factory
+
+    return decorate
+
+
+def _signature_defaults(name: str, factory: Callable[..., nn.Module]) -> Config:
+    defaults: Config = {}
+    for parameter in inspect.signature(factory).parameters.values():
+        if parameter.default is inspect.Parameter.empty:
+            raise ValueError(f"catalog entry {name!r}: parameter {parameter.name!r} needs a default")
+        defaults[parameter.name] = parameter.default
+    return defaults
+
+
+def get_entry(name: str) -> Entry:
+    """The entry called ``name``; an unknown name names the closest ones."""
+    _load_builtin_entries()
+    if name in _entries:
+        return _entries[name]
+    hints = closest(name, _entries)
+    hint = f"; did you mean {', '.join(hints)}?" if hints else "; run `modbench list` to see them"
+    raise UsageError(f"unknown catalog entry {name!r}{hint}")
+
+
+def create(name: str, **overrides: Any) -> nn.Module:
+    """Build a catalog entry by name; ``None`` overrides are dropped so defaults win.
+
+    >>> module = create("ghost", in_channels=64, out_channels=128)
+    """
+    module, _ = get_entry(name).build(overrides)
+    return module
+
+
+def list_entries(
+    include: str | Iterable[str] = "*",
+    exclude: str | Iterable[str] = (),
+    family: str | None = None,
+    tags: str | Iterable[str] = (),
+) -> list[str]:
+    """Entry names matching include/exclude wildcards, a family and all given tags, naturally sorted."""
+    _load_builtin_entries()
+    includes = [include] if isinstance(include, str) else list(include)
+    excludes = [exclude] if isinstance(exclude, str) else list(exclude)
+    wanted_tags = {tags} if isinstance(tags, str) else set(tags)
+    if family is not None and family not in FAMILIES:
+        raise UsageError(f"unknown family {family!r}; choose one of: {', '.join(FAMILIES)}")
+    names = [
+        name
+        for name, entry in _entries.items()
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in includes)
+        and not any(fnmatch.fnmatchcase(name, pattern) for pattern in excludes)
+        and (family is None or entry.family == family)
+        and wanted_tags <= set(entry.tags)
+    ]
+    return sorted(names, key=_natural_key)
+
+
+def all_tags() -> list[str]:
+    """Every tag used by some entry (for error hints and the listing)."""
+    _load_builtin_entries()
+    return sorted({tag for entry in _entries.values() for tag in entry.tags})
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def load_plugin(path: str | Path) -> list[str]:
+    """Import a user's Python file so its ``@register`` entries join the catalog; returns their names."""
+    plugin = Path(path)
+    if not plugin.is_file():
+        raise UsageError(f"plugin file {str(plugin)!r} does not exist; pass the path of a .py file")
+    _load_builtin_entries()
+    before = set(_entries)
+    module_name = f"modbench_plugin_{plugin.stem}_{abs(hash(plugin.resolve()))}"
+    spec = importlib.util.spec_from_file_location(module_name, plugin)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"plugin {str(plugin)!r} is not an importable Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise UsageError(f"plugin {str(plugin)!r} failed to import: {first_line(error)}") from error
+    return sorted(set(_entries) - before)
+
+
+def coerce_value(entry: str, key: str, value: Any, default: Any) -> Any:
+    """Convert a ``--set`` value (often a string) to the type of the default, or explain why not."""
+    expected = type(default)
+    if default is None or (not isinstance(value, str) and isinstance(value, expected)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if expected is bool:
+                lowered = text.lower()
+                if lowered in ("1", "true", "yes", "on"):
+                    return True
+                if lowered in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(text)
+            if expected in (int, float, str):
+                return expected(text)
+            if expected in (tuple, list):
+                parsed = json.loads(text.replace("(", "[").replace(")", "]"))
+                return expected(parsed)
+        except (ValueError, json.JSONDecodeError):
+            pass
+    elif expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise UsageError(
+        f"{entry}: {key}={value!r} is not a valid {expected.__name__} "
+        f"(default {default!r}); pass e.g. --set {key}={default!r}"
+    )
+
+
+def format_config(config: Config) -> str:
+    """``key=value`` pairs, sorted, for messages and tables."""
+    return ", ".join(f"{key}={value}" for key, value in sorted(config.items()))
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of an exception message, for one-line errors."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _load_builtin_entries() -> None:
+    """Import the catalog's family modules once, so their decorators run."""
+    importlib.import_module("modbench.catalog.builtin")

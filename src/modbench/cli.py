@@ -1,0 +1,65 @@
+"""The ``modbench`` command: wiring only; each sub-command lives in ``modbench.commands``.
+
+A :class:`UsageError` anywhere becomes one line on stderr and exit status 2, without traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from modbench import __version__
+from modbench.errors import UsageError
+
+# sub-command name -> module in modbench.commands defining HELP, add_arguments(parser), run(args) -> int
+COMMANDS = {
+    "list": "list_entries",
+    "measure": "measure",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="modbench",
+        description="What does this PyTorch block really cost, and is the claimed saving real?",
+    )
+    parser.add_argument("--version", action="version", version=f"modbench {__version__}")
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a Python file registering extra catalog entries with @modbench.catalog.register (repeatable)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name in COMMANDS.items():
+        command = importlib.import_module(f"modbench.commands.{module_name}")
+        sub = subparsers.add_parser(name, help=command.HELP, description=command.HELP)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``modbench`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        from modbench.catalog import load_plugin
+
+        for plugin in args.plugin:
+            load_plugin(plugin)
+        return int(args.run(args) or 0)
+    except UsageError as error:
+        print(f"modbench: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("modbench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

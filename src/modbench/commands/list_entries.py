@@ -1,0 +1,43 @@
+"""``modbench list``: the catalog, filtered by family, tag and name wildcards."""
+
+from __future__ import annotations
+
+import argparse
+
+from modbench.catalog import all_tags, get_entry, list_entries
+from modbench.catalog.registry import FAMILIES, format_config
+from modbench.errors import UsageError, closest
+from modbench.output import render
+
+HELP = "list the catalog's blocks and models"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("patterns", nargs="*", default=["*"], help="name wildcards to include (default: all)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="name wildcard to leave out")
+    parser.add_argument("--family", choices=FAMILIES, help="only blocks or only models")
+    parser.add_argument("--tag", action="append", default=[], help="only entries carrying this tag (repeatable: all must match)")
+    parser.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    known_tags = all_tags()
+    for tag in args.tag:
+        if tag not in known_tags:
+            hints = closest(tag, known_tags)
+            raise UsageError(f"unknown tag {tag!r}; " + (f"did you mean {', '.join(hints)}?" if hints else f"tags: {', '.join(known_tags)}"))
+    names = list_entries(include=args.patterns, exclude=args.exclude, family=args.family, tags=args.tag)
+    rows = []
+    for name in names:
+        entry = get_entry(name)
+        rows.append({
+            "name": name,
+            "family": entry.family,
+            "summary": entry.summary,
+            "source": str(entry.source),
+            "tags": list(entry.tags),
+            "default_config": entry.default_config if args.format == "json" else format_config(entry.default_config),
+        })
+    columns = ["name", "family", "summary", "tags"] if args.format == "table" else None
+    print(render(rows, args.format, columns))
+    return 0

@@ -1,0 +1,50 @@
+"""Options shared by the sub-commands that build catalog entries (``--set``, ``--hw``, ``--batch``...)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from modbench.errors import UsageError
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """``--set key=value`` (repeatable) and ``--hw N``, a shortcut for ``--set hw=N``."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value of the entries (repeatable); `modbench list --format json` shows the keys",
+    )
+    parser.add_argument("--hw", type=int, metavar="N", help="input height and width (same as --set hw=N)")
+
+
+def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` pairs (and ``--hw``) as a dict; a malformed pair is a usage error."""
+    overrides: dict[str, Any] = {}
+    for pair in args.overrides:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}; e.g. --set in_channels=64")
+        overrides[key.strip()] = value
+    if args.hw is not None:
+        overrides["hw"] = str(args.hw)
+    return overrides
+
+
+def parse_int_list(text: str, what: str) -> list[int]:
+    """``"1,8,32"`` → ``[1, 8, 32]``, each a positive integer."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        values = []
+    if not values or any(v < 1 for v in values):
+        raise UsageError(f"--{what} expects positive integers separated by commas, got {text!r}; e.g. --{what} 1,8,32")
+    return values
+
+
+def parse_name_list(text: str) -> list[str]:
+    """``"params,flops"`` → ``["params", "flops"]``."""
+    return [part.strip() for part in text.split(",") if part.strip()]

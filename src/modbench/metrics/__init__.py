@@ -1,0 +1,1 @@
+"""Metrics: parameters, operation counts, latency, memory. Each returns plain dataclasses."""

@@ -1,0 +1,87 @@
+"""Measure one target at one key (batch, device, dtype, mode, threads) into one :class:`Record`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from modbench.environment import current_environment
+from modbench.errors import UsageError, closest
+from modbench.metrics.counting import count_ops
+from modbench.metrics.params import count_parameters
+from modbench.metrics.state import MODES
+from modbench.metrics.target import Target
+from modbench.records import Record, RecordKey, canonical_config
+
+METRICS = ("params", "flops", "latency", "memory")
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to measure: which metrics, where, at which precision, in which mode, on how many threads."""
+
+    metrics: tuple[str, ...] = METRICS
+    device: str = "cpu"
+    dtype: str = "fp32"
+    mode: str = "infer"
+    threads: int = field(default_factory=torch.get_num_threads)
+    quick: bool = False
+
+    def __post_init__(self) -> None:
+        for metric in self.metrics:
+            _check_choice("metric", metric, METRICS)
+        _check_choice("device", self.device, DEVICES)
+        _check_choice("dtype", self.dtype, tuple(DTYPES))
+        _check_choice("mode", self.mode, MODES)
+        if self.threads < 1:
+            raise UsageError(f"threads must be a positive integer, got {self.threads}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+
+
+def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        hints = closest(value, choices) or list(choices)
+        raise UsageError(f"unknown {what} {value!r}; choose from: {', '.join(choices)} (closest: {', '.join(hints)})")
+
+
+def record_key(target: Target, batch: int, settings: Settings) -> RecordKey:
+    """The key a measurement of ``target`` at ``batch`` under ``settings`` is stored under."""
+    return RecordKey(
+        entry=target.name,
+        config=canonical_config(target.config),
+        batch=batch,
+        device=settings.device,
+        dtype=settings.dtype,
+        mode=settings.mode,
+        threads=settings.threads,
+    )
+
+
+def measure_target(target: Target, batch: int, settings: Settings) -> Record:
+    """Measure ``target`` at ``batch``: every metric in ``settings.metrics``, in one record.
+
+    Raises :class:`UsageError` when the target cannot be built or cannot take its input.
+    """
+    module, inputs = target.checked_build(batch)
+    record = Record(key=record_key(target, batch, settings), env=current_environment(settings.device))
+    if "params" in settings.metrics:
+        counts = count_parameters(module)
+        record.params = counts.params
+        record.params_trainable = counts.params_trainable
+        record.buffers = counts.buffers
+        record.param_bytes = counts.param_bytes
+    if "flops" in settings.metrics:
+        ops = count_ops(module, inputs, settings.mode)
+        record.macs = ops.macs
+        record.macs_fvcore = ops.macs_fvcore
+        record.flops = ops.flops
+        record.flops_matmul = ops.flops_matmul
+        record.flops_elementwise = ops.flops_elementwise
+        record.unsupported_ops = list(ops.unsupported_ops)
+        record.zero_cost_ops = list(ops.zero_cost_ops)
+        record.counter_note = ops.counter_note
+    return record

@@ -1,0 +1,117 @@
+"""What gets measured: a module factory, its config, and inputs for any batch size.
+
+A :class:`Target` is built either from a catalog entry (name + ``--set`` overrides) or from any
+``nn.Module`` with example inputs, so the CLI and the Python API measure both the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from modbench.catalog.registry import first_line, format_config, get_entry
+from modbench.errors import UsageError
+
+Inputs = tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module ready to measure: its name, config, a builder, and inputs per batch size."""
+
+    name: str
+    config: dict[str, Any]
+    build: Callable[[], nn.Module]
+    make_inputs: Callable[[int], Inputs]
+
+    def checked_build(self, batch: int = 1) -> tuple[nn.Module, Inputs]:
+        """Build the module and its inputs and run one eval forward, so a bad shape fails early.
+
+        A forward that raises becomes a one-line :class:`UsageError` naming the input shape given
+        and the one the entry's config expects.
+        """
+        module = self.build()
+        inputs = self.make_inputs(batch)
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                module(*inputs)
+        except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
+            raise UsageError(
+                f"{self.name} cannot take input of shape {describe_shapes(inputs)}: "
+                f"{first_line(error)}; check the input shape against the config "
+                f"({format_config(self.config) or 'no config'})"
+            ) from error
+        finally:
+            module.train(was_training)
+        return module, inputs
+
+
+def describe_shapes(inputs: Inputs) -> str:
+    """``(1, 3, 32, 32)`` for one input, ``(1, 5, 4) + (1, 4)`` for several."""
+    return " + ".join(str(tuple(t.shape)) for t in inputs)
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"1x3x224x224"`` or ``"1,3,224,224"`` → ``(1, 3, 224, 224)``."""
+    parts = text.replace(",", "x").lower().split("x")
+    try:
+        shape = tuple(int(part) for part in parts if part.strip())
+    except ValueError:
+        shape = ()
+    if not shape or any(size < 1 for size in shape):
+        raise UsageError(f"input shape {text!r} is not a list of positive sizes; write it like 1x3x224x224")
+    return shape
+
+
+def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape: Sequence[int] | None = None) -> Target:
+    """A catalog entry at its default config with ``overrides``; ``input_shape`` replaces its example input.
+
+    With ``input_shape``, the first dimension is the batch and is replaced by the batch size asked for.
+    """
+    entry = get_entry(name)
+    config = entry.config(overrides)
+    entry.build(config)  # fail here, once, on a config the constructor refuses
+
+    if input_shape is None:
+        def make_inputs(batch: int) -> Inputs:
+            return entry.inputs(config, batch)
+    else:
+        example = entry.inputs(config, 1)
+        if len(example) != 1:
+            raise UsageError(f"{name} takes {len(example)} inputs; --input-shape applies to single-input entries only")
+        if len(input_shape) != example[0].dim():
+            raise UsageError(
+                f"{name} expects a {example[0].dim()}-D input like {tuple(example[0].shape)}, "
+                f"got the {len(input_shape)}-D shape {tuple(input_shape)}"
+            )
+        dtype = example[0].dtype
+
+        def make_inputs(batch: int) -> Inputs:
+            shape = (batch, *input_shape[1:])
+            generator = torch.Generator().manual_seed(0)
+            if dtype.is_floating_point:
+                return (torch.randn(*shape, generator=generator, dtype=dtype),)
+            high = int(example[0].max()) + 1
+            return (torch.randint(0, high, shape, generator=generator, dtype=dtype),)
+
+    return Target(name=name, config=config, build=lambda: entry.build(config)[0], make_inputs=make_inputs)
+
+
+def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name: str | None = None) -> Target:
+    """Any module with example inputs; other batch sizes repeat the first sample along dim 0."""
+    inputs: Inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
+    if not inputs:
+        raise UsageError("measuring a module needs example inputs; pass example_inputs=torch.randn(...)")
+
+    def make_inputs(batch: int) -> Inputs:
+        if batch == inputs[0].shape[0]:
+            return inputs
+        return tuple(t[:1].expand(batch, *t.shape[1:]).clone() for t in inputs)
+
+    return Target(name=name or type(module).__name__, config={}, build=lambda: module, make_inputs=make_inputs)

@@ -1,0 +1,38 @@
+"""Render rows (dicts) as a table, JSON, CSV or Markdown for the terminal and for files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """``rows`` in ``fmt``; ``columns`` picks and orders the table/CSV/Markdown columns (JSON keeps all)."""
+    if fmt == "json":
+        return json.dumps(list(rows), indent=2, default=str)
+    frame = pd.DataFrame(list(rows))
+    if columns is not None and not frame.empty:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if frame.empty:
+        return "(no rows)"
+    frame = frame.map(_cell)
+    return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
+    return value

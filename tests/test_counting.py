@@ -1,0 +1,154 @@
+"""Operation counting: element-wise handles, recurrent handles, state restored, blind spots reported."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from modbench.metrics.counting import count_ops
+from modbench.metrics.elementwise import _adaptive_window_total
+
+
+class Swish(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(x)
+
+
+class CumulativeSum(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cumsum(x, dim=-1)
+
+
+class Attention(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.scaled_dot_product_attention(x, x, x)
+
+
+@pytest.mark.parametrize(("module", "per_element"), [(nn.ReLU(), 1), (nn.SiLU(), 1), (Swish(), 2), (nn.Sigmoid(), 1)])
+def test_activation_costs_per_element(module: nn.Module, per_element: int) -> None:
+    x = torch.randn(2, 3, 5, 7)
+    counts = count_ops(module, (x,))
+    assert counts.macs == 0
+    assert counts.flops_elementwise == per_element * x.numel()
+    assert counts.flops == counts.flops_elementwise
+
+
+@pytest.mark.parametrize("in_size", [1, 5, 7, 10, 13])
+@pytest.mark.parametrize("out_size", [1, 2, 3, 4])
+def test_adaptive_pool_window_total_matches_brute_force(in_size: int, out_size: int) -> None:
+    # each input element's contribution, counted by running the pool on a ones tensor with sum
+    x = torch.ones(1, 1, in_size)
+    windows = nn.functional.adaptive_avg_pool1d(x, out_size) * torch.tensor(
+        [math.ceil((i + 1) * in_size / out_size) - (i * in_size) // out_size for i in range(out_size)]
+    )
+    assert _adaptive_window_total(in_size, out_size) == int(windows.sum())
+
+
+def test_conv_bn_relu_pool_counts() -> None:
+    block = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2))
+    x = torch.randn(1, 3, 8, 8)
+    infer = count_ops(block, (x,), "infer")
+    train = count_ops(block, (x,), "train")
+    conv_macs = 8 * 3 * 9 * 8 * 8
+    out = 8 * 8 * 8
+    assert infer.macs == train.macs == conv_macs
+    assert infer.flops_matmul == 2 * conv_macs
+    # eval BN 2/element, relu 1/element, max pool 2x2 windows on 8x4x4 outputs
+    assert infer.flops_elementwise == 2 * out + out + 8 * 4 * 4 * 4
+    # train BN computes statistics: 4/element (+1 for num_batches_tracked)
+    assert train.flops_elementwise == 4 * out + 1 + out + 8 * 4 * 4 * 4
+    assert infer.counter_note is None
+
+
+def _recurrent_macs(cell_gates: int, input_size: int, hidden: int, layers: int, directions: int, steps: int, batch: int) -> int:
+    total = 0
+    for layer in range(layers):
+        layer_input = input_size if layer == 0 else hidden * directions
+        total += directions * cell_gates * hidden * (layer_input + hidden)
+    return steps * batch * total
+
+
+@pytest.mark.parametrize(("cls", "gates"), [(nn.RNN, 1), (nn.GRU, 3), (nn.LSTM, 4)])
+@pytest.mark.parametrize(("input_size", "hidden", "layers", "bidirectional"), [(4, 4, 1, False), (7, 3, 2, True), (16, 32, 3, False)])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_recurrent_macs_match_formula_and_both_counters(cls: type[nn.Module], gates: int, input_size: int, hidden: int, layers: int, bidirectional: bool, batch_first: bool) -> None:
+    module = cls(input_size, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    steps, batch = 5, 3
+    x = torch.randn(batch, steps, input_size) if batch_first else torch.randn(steps, batch, input_size)
+    counts = count_ops(module, (x,))
+    expected = _recurrent_macs(gates, input_size, hidden, layers, 2 if bidirectional else 1, steps, batch)
+    assert counts.macs == expected
+    assert counts.flops_matmul == 2 * expected  # FlopCounterMode sees the LSTM too (oneDNN off)
+    assert counts.counter_note is None
+    assert counts.flops_elementwise > 0  # gates: sigmoid, tanh, products
+
+
+@pytest.mark.parametrize(("cls", "gates"), [(nn.RNNCell, 1), (nn.GRUCell, 3), (nn.LSTMCell, 4)])
+def test_recurrent_cell_macs(cls: type[nn.Module], gates: int) -> None:
+    module = cls(6, 5)
+    counts = count_ops(module, (torch.randn(4, 6),))
+    assert counts.macs == 4 * gates * 5 * (6 + 5)
+    assert counts.flops_matmul == 2 * counts.macs
+
+
+def test_counting_leaves_state_unchanged() -> None:
+    torch.manual_seed(1)
+    block = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Dropout(0.5))
+    block.train()
+    x = torch.randn(2, 3, 6, 6)
+    before = {k: v.clone() for k, v in block.state_dict().items()}
+    rng_before = torch.random.get_rng_state()
+    count_ops(block, (x,), "train")
+    count_ops(block, (x,), "infer")
+    assert block.training and all(m.training for m in block.modules())
+    assert all(torch.equal(before[k], v) for k, v in block.state_dict().items())
+    assert torch.equal(rng_before, torch.random.get_rng_state())
+    block.eval()
+    count_ops(block, (x,), "train")
+    assert not any(m.training for m in block.modules())
+
+
+def test_dropout_costs_only_in_train_mode() -> None:
+    x = torch.randn(2, 8)
+    assert count_ops(nn.Dropout(0.3), (x,), "infer").flops == 0
+    assert count_ops(nn.Dropout(0.3), (x,), "train").flops > 0
+
+
+def test_unknown_op_is_listed_not_dropped() -> None:
+    counts = count_ops(CumulativeSum(), (torch.randn(3, 4),))
+    assert "cumsum" in counts.unsupported_ops
+
+
+def test_data_movement_is_free_but_listed() -> None:
+    class Shuffle(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cat([x, x], dim=1)[:, 1:].permute(0, 2, 1).contiguous()
+
+    counts = count_ops(Shuffle(), (torch.randn(2, 3, 4),))
+    assert counts.flops == 0 and counts.unsupported_ops == ()
+    assert {"cat", "slice", "permute"} <= set(counts.zero_cost_ops)
+
+
+def test_disagreement_between_counters_is_reported() -> None:
+    # fvcore has no handle for aten::scaled_dot_product_attention; FlopCounterMode (math backend) counts it
+    x = torch.randn(1, 2, 8, 4)
+    counts = count_ops(Attention(), (x,))
+    assert counts.flops_matmul == 2 * 2 * (2 * 8 * 8 * 4)
+    assert counts.macs_fvcore == 0
+    assert counts.counter_note is not None and "FlopCounterMode" in counts.counter_note
+
+
+def test_untraceable_module_falls_back_to_flop_counter() -> None:
+    class DictOut(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+            return {"y": self.fc(x)} if x.sum() > -1e9 else {"y": x}
+
+    counts = count_ops(DictOut(), (torch.randn(2, 4),))
+    assert counts.macs == 2 * 4 * 3
