@@ -62,7 +62,7 @@ class CharRNN(nn.Module):
 
 @register(family="block", example_input=inputs.vector("input_size"), source=SOURCE, tags=("recurrent", "seed-003"))
 def rnn_cell(input_size: int = 4, hidden_size: int = 4) -> nn.Module:
-    """One Elman RNN step, ``nn.RNNCell`` (seed 003); input N×input_size, h' = tanh(W x + U h + b).
+    """One Elman RNN step, nn.RNNCell (seed 003); input N×input_size, h' = tanh(W x + U h + b).
 
     The hidden state starts at zeros, as when the seed calls the cell on its first character.
     """
@@ -78,7 +78,7 @@ def rnn(
     batch_first: bool = True,
     seq_len: int = 5,
 ) -> nn.Module:
-    """Multi-layer Elman RNN, ``nn.RNN`` with tanh (seed 003); input N×seq_len×input_size."""
+    """Multi-layer Elman RNN, nn.RNN with tanh (seed 003); input N×seq_len×input_size."""
     return nn.RNN(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
 
 
@@ -96,7 +96,7 @@ def lstm(
     batch_first: bool = True,
     seq_len: int = 5,
 ) -> nn.Module:
-    """LSTM, ``nn.LSTM`` (seed 003); four gates, so four times an RNN's weights and MACs per layer."""
+    """LSTM, nn.LSTM (seed 003); four gates, so four times an RNN's weights and MACs per layer."""
     return nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
 
 
@@ -114,7 +114,7 @@ def gru(
     batch_first: bool = True,
     seq_len: int = 5,
 ) -> nn.Module:
-    """GRU, ``nn.GRU`` (seed 003); three gates, so three times an RNN's weights and MACs per layer."""
+    """GRU, nn.GRU (seed 003); three gates, so three times an RNN's weights and MACs per layer."""
     return nn.GRU(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
 
 
@@ -125,7 +125,7 @@ def gru(
     tags=("embedding", "seed-003"),
 )
 def embedding(num_embeddings: int = 4, embedding_dim: int = 10, seq_len: int = 5) -> nn.Module:
-    """Token embedding lookup, ``nn.Embedding`` (seed 003's 4-letter vocabulary to 10 dimensions).
+    """Token embedding lookup, nn.Embedding (seed 003's 4-letter vocabulary to 10 dimensions).
 
     Input N×seq_len int64 ids. A lookup is a gather, not a matmul: no MACs, unlike the one-hot
     × weight product it replaces, which is the seed's argument for embeddings.

@@ -58,12 +58,11 @@ class SplitAttention(nn.Module):
 
     def __init__(self, channels: int, branches: int = 3) -> None:
         super().__init__()
-        self.branches = branches
         self.mlp1 = nn.Linear(channels, channels, bias=False)
         self.mlp2 = nn.Linear(channels, channels * branches, bias=False)
 
     def forward(self, x_all: torch.Tensor) -> torch.Tensor:
-        n, k, h, w, c = x_all.shape
+        n, k, *_, c = x_all.shape
         pooled = x_all.sum(dim=(1, 2, 3))
         logits = self.mlp2(F.gelu(self.mlp1(pooled))).reshape(n, k, 1, 1, c)
         return (logits.softmax(dim=1) * x_all).sum(dim=1)
@@ -125,12 +124,13 @@ def s2mlpv2_block(channels: int = 64, hw: int = 28, mlp_ratio: int = 3) -> nn.Mo
     Input and output are N×H×W×C (channels last, as in the paper); ``hw`` only sizes the example
     input, the block itself works at any H×W. mlp_ratio=3 is the paper's expansion for its models.
     Differences from the seed's snippet, which is partial:
-    - seed ``spatial_shift1`` hard-codes a split at 7 channels and then shifts both sides the same
-      way (down one row along dim 2); here four channel groups of C/4 each move one pixel
-      down, up, right and left, as in the paper;
-    - seed ``spatial_shift2`` swaps the two halves of the height (and fails for even heights, where
-      the two slices differ in size); here it is the paper's second assignment of the four
-      one-pixel directions to the channel groups;
+    - seed ``spatial_shift1`` splits the last dimension at a hard-coded index 7 and then shifts both
+      sides the same way (the whole tensor one step along dim 2, first row kept), so the split
+      does nothing; here four channel groups of C/4 each move one pixel down, up, right and left
+      (edge kept, as in the paper's in-place slicing);
+    - seed ``spatial_shift2`` swaps the two halves of dim 2 around its middle row, which it zeroes,
+      and fails for an even size, where the two slices differ in length; here it is the paper's
+      second assignment of the same four one-pixel directions to the channel groups;
     - seed ``SplitAttention`` is Linear(3C→C), ReLU, Linear(C→C) with its forward elided; here it is
       the paper's: sum of the three branches over all positions, Linear(C→C), GELU,
       Linear(C→3C) (both without bias), softmax over the three branches, weighted sum;

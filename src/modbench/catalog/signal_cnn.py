@@ -37,7 +37,7 @@ class SignalConvTrunk(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(kernel_size=2),
         )
-        self.out_channels = 10
+        self.out_channels = self.conv2[0].out_channels
         self.out_hw = _output_hw((height, width), [*self.conv1, *self.conv2])
 
     @property

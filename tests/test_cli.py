@@ -1,0 +1,74 @@
+"""The CLI as a user meets it: listings, measurements, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+
+
+def _one_line_error(result: CliResult) -> str:
+    assert result.code == 2, result
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    assert "Traceback" not in result.err
+    return lines[0]
+
+
+def test_list_shows_entries_as_json(cli: Cli) -> None:
+    result = cli("list", "--family", "block", "--format", "json")
+    assert result.code == 0
+    rows = json.loads(result.out)
+    names = {row["name"] for row in rows}
+    assert "ghost" in names and "resnet50" not in names
+    ghost = next(row for row in rows if row["name"] == "ghost")
+    assert ghost["default_config"]["in_channels"] == 32
+    assert ghost["source"]
+
+
+def test_measure_ghost_and_conv_json_matches_the_ghostnet_formula(cli: Cli) -> None:
+    result = cli("measure", "ghost", "conv2d", "--metrics", "params,flops", "--format", "json")
+    assert result.code == 0, result.err
+    records = {r["entry"]: r for r in json.loads(result.out)}
+    for field in ("entry", "config", "batch", "device", "mode", "params", "params_trainable", "macs", "flops", "flops_elementwise", "unsupported_ops"):
+        assert field in records["ghost"]
+    cfg = records["ghost"]["config"]
+    c, n, k, s, d, hw = cfg["in_channels"], cfg["out_channels"], cfg["kernel_size"], cfg["ratio"], cfg["dw_size"], cfg["hw"]
+    m = math.ceil(n / s)
+    assert records["ghost"]["macs"] == (c * m * k * k + m * (s - 1) * d * d) * hw * hw
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("measure", "ghots"), "did you mean ghost"),
+        (("measure", "ghost", "--set", "in_chanels=3"), "valid keys"),
+        (("measure", "ghost", "--set", "in_channels=abc"), "not a valid int"),
+        (("measure", "ghost", "--set", "in_channels"), "KEY=VALUE"),
+        (("measure", "ghost", "--input-shape", "1x3x32x32"), "cannot take input of shape (1, 3, 32, 32)"),
+        (("measure", "ghost", "--input-shape", "1x32x32"), "expects a 4-D input like (1, 32, 32, 32)"),
+        (("measure", "ghost", "--input-shape", "1xax3"), "write it like 1x3x224x224"),
+        (("measure", "ghost", "--metrics", "flop"), "unknown metric 'flop'"),
+        (("measure", "ghost", "--batch", "0"), "positive integers"),
+        (("measure", "ghost", "--mode", "training"), "unknown mode"),
+        (("measure",), "name at least one catalog entry"),
+        (("list", "--tag", "atention"), "did you mean attention"),
+        (("--plugin", "/nonexistent/plugin.py", "list"), "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli: Cli, args: tuple[str, ...], needle: str) -> None:
+    assert needle in _one_line_error(cli(*args))
+
+
+def test_cuda_without_a_gpu_is_a_one_line_error(cli: Cli) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present; this checks the CPU-only message")
+    assert "no CUDA device" in _one_line_error(cli("measure", "relu", "--device", "cuda"))
