@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from modbench import __version__
@@ -17,6 +18,7 @@ from modbench.errors import UsageError
 COMMANDS = {
     "list": "list_entries",
     "measure": "measure",
+    "profile": "profile",
 }
 
 
@@ -47,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``modbench`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # torch's construction-time warnings (zero-element tensors, deprecations) are not the user's
+    # business on the command line; they would break the one-line error promise.
+    warnings.filterwarnings("ignore", module=r"torch\.")
     try:
         from modbench.catalog import load_plugin
 

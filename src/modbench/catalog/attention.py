@@ -54,13 +54,16 @@ class SpatialAttention(nn.Module):
         return x * torch.sigmoid(self.conv(descriptors))
 
 
-class CBAM(nn.Sequential):
+class CBAM(nn.Module):
     """Channel attention, then spatial attention on the channel-refined features (sequential, as in the paper)."""
 
     def __init__(self, channels: int, reduction: int = 16, kernel_size: int = 7) -> None:
         super().__init__()
         self.channel = ChannelAttention(channels, reduction)
         self.spatial = SpatialAttention(kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.spatial(self.channel(x))
 
 
 class SqueezeExcite(nn.Module):

@@ -1,6 +1,6 @@
 """Plain convolution family: the conv-BN-activation unit, depthwise and 1×1-MLP (NiN) blocks, CoordConv.
 
-``ConvBnAct`` is the unit that most CNN blocks in the catalog repeat (Ghost, MobileNetV3,
+``conv_bn_act`` is the unit that most CNN blocks in the catalog repeat (Ghost, MobileNetV3,
 GhostNet, ResNet build on it), so every block counts the same convolution the same way.
 ``conv2d`` is the baseline that Ghost, CoordConv and S2-MLP are compared with.
 """
@@ -20,7 +20,7 @@ from modbench.catalog.registry import Source, register
 ActFactory = Callable[[], nn.Module]
 
 relu_inplace: ActFactory = partial(nn.ReLU, inplace=True)
-"""The default activation of ``ConvBnAct``: in place, as torchvision's CNNs do, so it allocates nothing."""
+"""The default activation of ``conv_bn_act``: in place, as torchvision's CNNs do, so it allocates nothing."""
 
 _SEED_001 = "001_6c60effe9a579057.txt"
 _SEED_003 = "003_8a18f65d998948f5.txt"
@@ -41,56 +41,51 @@ def conv_out_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
-class ConvBnAct(nn.Sequential):
-    """k×k convolution without bias, batch norm, then an optional activation.
+def conv_bn_act(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    groups: int = 1,
+    act: ActFactory | None = relu_inplace,
+) -> nn.Sequential:
+    """k×k convolution without bias, batch norm, then an optional activation (children conv, bn, act).
 
-    The bias is left out because batch norm's shift makes it redundant. Padding defaults to
+    The bias is left out because batch norm's shift makes it redundant. Padding is
     ``kernel_size // 2`` ("same" for odd kernels at stride 1).
     """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int = 3,
-        stride: int = 1,
-        groups: int = 1,
-        act: ActFactory | None = relu_inplace,
-        padding: int | None = None,
-    ) -> None:
-        layers: OrderedDict[str, nn.Module] = OrderedDict(
-            conv=nn.Conv2d(
-                in_channels,
-                out_channels,
-                kernel_size,
-                stride,
-                kernel_size // 2 if padding is None else padding,
-                groups=groups,
-                bias=False,
-            ),
-            bn=nn.BatchNorm2d(out_channels),
-        )
-        if act is not None:
-            layers["act"] = act()
-        super().__init__(layers)
+    layers: OrderedDict[str, nn.Module] = OrderedDict(
+        conv=nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            kernel_size // 2,
+            groups=groups,
+            bias=False,
+        ),
+        bn=nn.BatchNorm2d(out_channels),
+    )
+    if act is not None:
+        layers["act"] = act()
+    return nn.Sequential(layers)
 
 
-class NinBlock(nn.Sequential):
-    """A k×k convolution followed by two 1×1 convolutions, each with ReLU and a bias (seed 001).
+def mlpconv(in_channels: int, out_channels: int, kernel_size: int, stride: int, padding: int) -> nn.Sequential:
+    """NiN's "mlpconv" block: a k×k convolution and two 1×1 convolutions, each with bias and ReLU (seed 001).
 
     The two 1×1 convolutions are a two-layer perceptron applied to every pixel's channel vector:
-    the "network in network" that replaces fully connected layers.
+    the "network in network" that replaces fully connected layers. A plain ``nn.Sequential``,
+    as in the seed, so a walk over a NiN prints the seed's layer names.
     """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int, padding: int) -> None:
-        super().__init__(
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding),
-            nn.ReLU(),
-            nn.Conv2d(out_channels, out_channels, kernel_size=1),
-            nn.ReLU(),
-            nn.Conv2d(out_channels, out_channels, kernel_size=1),
-            nn.ReLU(),
-        )
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+    )
 
 
 class AddCoords(nn.Module):
@@ -148,7 +143,7 @@ def conv2d(in_channels: int = 32, out_channels: int = 64, kernel_size: int = 3, 
 
     The convolution has no bias (batch norm follows); padding is ``kernel_size // 2``.
     """
-    return ConvBnAct(in_channels, out_channels, kernel_size, stride)
+    return conv_bn_act(in_channels, out_channels, kernel_size, stride)
 
 
 @register(
@@ -173,7 +168,7 @@ def depthwise_conv2d(in_channels: int = 32, kernel_size: int = 3, stride: int = 
 
     The cheap operation of Ghost and the spatial step of MobileNetV3's inverted residuals.
     """
-    return ConvBnAct(in_channels, in_channels, kernel_size, stride, groups=in_channels)
+    return conv_bn_act(in_channels, in_channels, kernel_size, stride, groups=in_channels)
 
 
 @register(
@@ -186,7 +181,7 @@ def nin_block(
     in_channels: int = 32, out_channels: int = 64, kernel_size: int = 3, stride: int = 1, padding: int = 1, hw: int = 32
 ) -> nn.Module:
     """NiN block from seed 001: k×k convolution and two 1×1 convolutions, each with bias and ReLU."""
-    return NinBlock(in_channels, out_channels, kernel_size, stride, padding)
+    return mlpconv(in_channels, out_channels, kernel_size, stride, padding)
 
 
 @register(

@@ -13,7 +13,7 @@ from torch import nn
 
 from modbench.catalog import inputs
 from modbench.catalog.attention import SqueezeExcite
-from modbench.catalog.conv import ConvBnAct, make_divisible, relu_inplace
+from modbench.catalog.conv import conv_bn_act, make_divisible, relu_inplace
 from modbench.catalog.registry import Source, register
 
 _SEED_004 = "004_81c9ba79a33398cc.txt"
@@ -66,8 +66,8 @@ class GhostModule(nn.Module):
         self.out_channels = out_channels
         intrinsic = -(-out_channels // ratio)  # ceil without going through floats
         act = relu_inplace if relu else None
-        self.primary = ConvBnAct(in_channels, intrinsic, kernel_size, stride, act=act)
-        self.cheap = ConvBnAct(intrinsic, intrinsic * (ratio - 1), dw_size, groups=intrinsic, act=act)
+        self.primary = conv_bn_act(in_channels, intrinsic, kernel_size, stride, act=act)
+        self.cheap = conv_bn_act(intrinsic, intrinsic * (ratio - 1), dw_size, groups=intrinsic, act=act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         intrinsic = self.primary(x)
@@ -88,7 +88,7 @@ class GhostBottleneck(nn.Module):
         super().__init__()
         layers: list[nn.Module] = [GhostModule(in_channels, mid_channels, relu=True)]
         if stride > 1:
-            layers.append(ConvBnAct(mid_channels, mid_channels, kernel_size, stride, groups=mid_channels, act=None))
+            layers.append(conv_bn_act(mid_channels, mid_channels, kernel_size, stride, groups=mid_channels, act=None))
         if use_se:
             layers.append(SqueezeExcite(mid_channels, make_divisible(mid_channels * 0.25, 4)))
         layers.append(GhostModule(mid_channels, out_channels, relu=False))
@@ -97,8 +97,8 @@ class GhostBottleneck(nn.Module):
             self.shortcut: nn.Module = nn.Identity()
         else:
             self.shortcut = nn.Sequential(
-                ConvBnAct(in_channels, in_channels, kernel_size, stride, groups=in_channels, act=None),
-                ConvBnAct(in_channels, out_channels, 1, act=None),
+                conv_bn_act(in_channels, in_channels, kernel_size, stride, groups=in_channels, act=None),
+                conv_bn_act(in_channels, out_channels, 1, act=None),
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -111,7 +111,7 @@ class GhostNet(nn.Module):
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.2) -> None:
         super().__init__()
         channels = make_divisible(16 * width_mult, 4)
-        self.stem = ConvBnAct(3, channels, 3, stride=2)
+        self.stem = conv_bn_act(3, channels, 3, stride=2)
         blocks: list[nn.Module] = []
         for kernel_size, expansion, out, use_se, stride in GHOSTNET_BOTTLENECKS:
             out_channels = make_divisible(out * width_mult, 4)
@@ -119,7 +119,7 @@ class GhostNet(nn.Module):
             blocks.append(GhostBottleneck(channels, mid_channels, out_channels, kernel_size, use_se, stride))
             channels = out_channels
         final_channels = make_divisible(GHOSTNET_BOTTLENECKS[-1][1] * width_mult, 4)
-        blocks.append(ConvBnAct(channels, final_channels, 1))
+        blocks.append(conv_bn_act(channels, final_channels, 1))
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Sequential(nn.Conv2d(final_channels, 1280, 1), nn.ReLU(inplace=True), nn.Flatten())

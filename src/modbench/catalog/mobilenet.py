@@ -12,7 +12,7 @@ from torch import nn
 
 from modbench.catalog import inputs
 from modbench.catalog.attention import SqueezeExcite
-from modbench.catalog.conv import ActFactory, ConvBnAct, make_divisible, relu_inplace
+from modbench.catalog.conv import ActFactory, conv_bn_act, make_divisible, relu_inplace
 from modbench.catalog.registry import Source, register
 
 _SEED_004 = "004_81c9ba79a33398cc.txt"
@@ -62,11 +62,11 @@ class InvertedResidual(nn.Module):
         self.use_residual = stride == 1 and in_channels == out_channels
         layers: list[nn.Module] = []
         if mid_channels != in_channels:
-            layers.append(ConvBnAct(in_channels, mid_channels, 1, act=act))
-        layers.append(ConvBnAct(mid_channels, mid_channels, kernel_size, stride, groups=mid_channels, act=act))
+            layers.append(conv_bn_act(in_channels, mid_channels, 1, act=act))
+        layers.append(conv_bn_act(mid_channels, mid_channels, kernel_size, stride, groups=mid_channels, act=act))
         if use_se:
             layers.append(SqueezeExcite(mid_channels, make_divisible(mid_channels // 4, 8)))
-        layers.append(ConvBnAct(mid_channels, out_channels, 1, act=None))
+        layers.append(conv_bn_act(mid_channels, out_channels, 1, act=None))
         self.block = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -86,15 +86,18 @@ class MobileNetV3(nn.Module):
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
-        channels = make_divisible(16 * width_mult, 8)
-        layers: list[nn.Module] = [ConvBnAct(3, channels, 3, stride=2, act=_hardswish)]
+        table_channels = 16
+        channels = make_divisible(table_channels * width_mult, 8)
+        layers: list[nn.Module] = [conv_bn_act(3, channels, 3, stride=2, act=_hardswish)]
         for kernel_size, expansion, out, use_se, use_hs, stride in bottlenecks:
             out_channels = make_divisible(out * width_mult, 8)
-            mid_channels = make_divisible(expansion * width_mult, 8)
+            # The expansion is a factor of the block's actual (rounded) input width, as in the
+            # paper's TensorFlow models; at 1.0x this is the table's width.
+            mid_channels = make_divisible(channels * expansion / table_channels, 8)
             act = _hardswish if use_hs else relu_inplace
             layers.append(InvertedResidual(channels, mid_channels, out_channels, kernel_size, use_se, act, stride))
-            channels = out_channels
-        layers.append(ConvBnAct(channels, 6 * channels, 1, act=_hardswish))
+            channels, table_channels = out_channels, out
+        layers.append(conv_bn_act(channels, 6 * channels, 1, act=_hardswish))
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(
@@ -118,8 +121,10 @@ class MobileNetV3(nn.Module):
 def mobilenetv3_large(num_classes: int = 1000, width_mult: float = 1.0, hw: int = 224) -> nn.Module:
     """MobileNetV3-Large at 224×224 (published at 1.0×: 5.4M params, 217M MACs; at 0.75×: 4.0M, 155M).
 
-    Widths are scaled by ``width_mult`` and rounded to multiples of 8. The 1280-wide head is kept
-    at every width, as in the paper's models (0.75× then has 3.93M params, near the published
-    4.0M; torchvision scales the head too, which gives 3.38M).
+    Output widths are scaled by ``width_mult`` and rounded to multiples of 8; expansion widths
+    follow the rounded input width and the 1280-wide head is kept at every width, as in the
+    paper's TensorFlow models. That reproduces the published 0.75× figures (3.99M params,
+    155M MACs); torchvision's rounding (expansions scaled on their own, head scaled) gives 3.38M
+    and 140M there. At 1.0× both layouts are identical to torchvision's ``mobilenet_v3_large``.
     """
     return MobileNetV3(LARGE_BOTTLENECKS, 1280, num_classes, width_mult)

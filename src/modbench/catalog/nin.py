@@ -12,7 +12,7 @@ from __future__ import annotations
 from torch import nn
 
 from modbench.catalog import inputs
-from modbench.catalog.conv import NinBlock, conv_out_size
+from modbench.catalog.conv import conv_out_size, mlpconv
 from modbench.catalog.registry import Source, register
 
 _SEED_001 = "001_6c60effe9a579057.txt"
@@ -24,11 +24,11 @@ _FC_WIDTH = 4096
 def nin_trunk(in_channels: int = 1) -> list[nn.Module]:
     """Seed 001's layers up to and including the dropout before the last NiN block."""
     return [
-        NinBlock(in_channels, 96, kernel_size=11, stride=4, padding=0),
+        mlpconv(in_channels, 96, kernel_size=11, stride=4, padding=0),
         nn.MaxPool2d(3, stride=2),
-        NinBlock(96, 256, kernel_size=5, stride=1, padding=2),
+        mlpconv(96, 256, kernel_size=5, stride=1, padding=2),
         nn.MaxPool2d(3, stride=2),
-        NinBlock(256, _TRUNK_CHANNELS, kernel_size=3, stride=1, padding=1),
+        mlpconv(256, _TRUNK_CHANNELS, kernel_size=3, stride=1, padding=1),
         nn.MaxPool2d(3, stride=2),
         nn.Dropout(0.5),
     ]
@@ -47,7 +47,7 @@ def nin(num_classes: int = 10, hw: int = 224) -> nn.Module:
     """NiN exactly as seed 001 lists it: four NiN blocks, max pools, dropout 0.5, global average pool."""
     return nn.Sequential(
         *nin_trunk(),
-        NinBlock(_TRUNK_CHANNELS, num_classes, kernel_size=3, stride=1, padding=1),
+        mlpconv(_TRUNK_CHANNELS, num_classes, kernel_size=3, stride=1, padding=1),
         nn.AdaptiveAvgPool2d((1, 1)),
         nn.Flatten(),
     )

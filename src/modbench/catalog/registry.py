@@ -91,6 +91,11 @@ class Entry:
         torch.manual_seed(0)
         try:
             return tuple(self.example_input(config, batch))
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise UsageError(
+                f"{self.name} cannot make an example input at {format_config(config)}: "
+                f"{first_line(error)}; sizes must be positive"
+            ) from error
         finally:
             torch.random.set_rng_state(generator_state)
 

@@ -15,7 +15,7 @@ from torch import nn
 
 from modbench.catalog import inputs
 from modbench.catalog.attention import CBAM
-from modbench.catalog.conv import ConvBnAct
+from modbench.catalog.conv import conv_bn_act
 from modbench.catalog.registry import Source, register
 
 _SEED_003 = "003_8a18f65d998948f5.txt"
@@ -30,7 +30,7 @@ def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module:
     """Identity when the shape is kept, else a 1×1 projection (stride s) with batch norm (option B)."""
     if stride == 1 and in_channels == out_channels:
         return nn.Identity()
-    return ConvBnAct(in_channels, out_channels, 1, stride, act=None)
+    return conv_bn_act(in_channels, out_channels, 1, stride, act=None)
 
 
 class BasicBlock(nn.Module):
@@ -39,8 +39,8 @@ class BasicBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
         super().__init__()
         self.residual = nn.Sequential(
-            ConvBnAct(in_channels, out_channels, 3, stride),
-            ConvBnAct(out_channels, out_channels, 3, act=None),
+            conv_bn_act(in_channels, out_channels, 3, stride),
+            conv_bn_act(out_channels, out_channels, 3, act=None),
         )
         self.shortcut = _shortcut(in_channels, out_channels, stride)
         self.act = nn.ReLU(inplace=True)
@@ -63,9 +63,9 @@ class Bottleneck(nn.Module):
         super().__init__()
         out_channels = mid_channels * expansion
         layers: list[nn.Module] = [
-            ConvBnAct(in_channels, mid_channels, 1),
-            ConvBnAct(mid_channels, mid_channels, 3, stride),
-            ConvBnAct(mid_channels, out_channels, 1, act=None),
+            conv_bn_act(in_channels, mid_channels, 1),
+            conv_bn_act(mid_channels, mid_channels, 3, stride),
+            conv_bn_act(mid_channels, out_channels, 1, act=None),
         ]
         if attention is not None:
             layers.append(attention(out_channels))
@@ -84,7 +84,7 @@ class ResNet(nn.Module):
         self, stage_blocks: tuple[int, ...], num_classes: int = 1000, attention: AttentionFactory | None = None
     ) -> None:
         super().__init__()
-        self.stem = nn.Sequential(ConvBnAct(3, 64, 7, stride=2), nn.MaxPool2d(3, stride=2, padding=1))
+        self.stem = nn.Sequential(conv_bn_act(3, 64, 7, stride=2), nn.MaxPool2d(3, stride=2, padding=1))
         stages: list[nn.Module] = []
         channels = 64
         for index, blocks in enumerate(stage_blocks):

@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 
 import torch
 
+from modbench.catalog import get_entry
 from modbench.environment import current_environment
 from modbench.errors import UsageError, closest
 from modbench.metrics.counting import count_ops
+from modbench.metrics.latency import time_step
+from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
 from modbench.metrics.state import MODES
+from modbench.metrics.steps import pinned_threads, placed
 from modbench.metrics.target import Target
 from modbench.records import Record, RecordKey, canonical_config
 
@@ -64,24 +68,67 @@ def record_key(target: Target, batch: int, settings: Settings) -> RecordKey:
 def measure_target(target: Target, batch: int, settings: Settings) -> Record:
     """Measure ``target`` at ``batch``: every metric in ``settings.metrics``, in one record.
 
+    Operations are counted on the module as built (counts do not depend on device or dtype);
+    then the module and its inputs move to the record's device and dtype, and parameters,
+    latency and memory are measured there, all at ``settings.threads`` CPU threads.
     Raises :class:`UsageError` when the target cannot be built or cannot take its input.
     """
     module, inputs = target.checked_build(batch)
     record = Record(key=record_key(target, batch, settings), env=current_environment(settings.device))
-    if "params" in settings.metrics:
-        counts = count_parameters(module)
-        record.params = counts.params
-        record.params_trainable = counts.params_trainable
-        record.buffers = counts.buffers
-        record.param_bytes = counts.param_bytes
-    if "flops" in settings.metrics:
-        ops = count_ops(module, inputs, settings.mode)
-        record.macs = ops.macs
-        record.macs_fvcore = ops.macs_fvcore
-        record.flops = ops.flops
-        record.flops_matmul = ops.flops_matmul
-        record.flops_elementwise = ops.flops_elementwise
-        record.unsupported_ops = list(ops.unsupported_ops)
-        record.zero_cost_ops = list(ops.zero_cost_ops)
-        record.counter_note = ops.counter_note
+    input_grad = _is_block(target)
+    with pinned_threads(settings.threads):
+        if "flops" in settings.metrics:
+            ops = count_ops(module, inputs, settings.mode)
+            record.macs = ops.macs
+            record.macs_fvcore = ops.macs_fvcore
+            record.flops = ops.flops
+            record.flops_matmul = ops.flops_matmul
+            record.flops_elementwise = ops.flops_elementwise
+            record.unsupported_ops = list(ops.unsupported_ops)
+            record.zero_cost_ops = list(ops.zero_cost_ops)
+            record.counter_note = ops.counter_note
+        module, inputs = placed(module, inputs, settings.device, DTYPES[settings.dtype])
+        if "params" in settings.metrics:
+            counts = count_parameters(module)
+            record.params = counts.params
+            record.params_trainable = counts.params_trainable
+            record.buffers = counts.buffers
+            record.param_bytes = counts.param_bytes
+        if "latency" in settings.metrics:
+            latency = time_step(
+                module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad
+            )
+            record.latency_ms = latency.median_ms
+            record.latency_iqr_ms = latency.iqr_ms
+            record.runs = latency.runs
+            record.throughput = latency.throughput(batch)
+            record.gflops_achieved = achieved_gflops(record.flops, latency.median_s, settings.mode)
+        if "memory" in settings.metrics:
+            memory = peak_memory(module, inputs, settings.mode, settings.device, input_grad=input_grad)
+            record.peak_bytes = memory.peak_bytes
+            record.activation_bytes = memory.activation_bytes
+            record.param_bytes = memory.param_bytes
     return record
+
+
+def achieved_gflops(flops: int | None, seconds: float, mode: str) -> float | None:
+    """FLOPs per second of the timed step, in GFLOP/s; ``None`` unless FLOPs were counted for that step.
+
+    The counters count one forward pass, which is the whole of an ``infer`` step; a ``train``
+    step's backward is not counted, so dividing a forward count by its time would understate
+    the rate by an unknown factor.
+    """
+    if flops is None or mode != "infer":
+        return None
+    return flops / seconds / 1e9
+
+
+def _is_block(target: Target) -> bool:
+    """Whether ``target`` is a block (its inputs need gradients in train mode) rather than a model.
+
+    Catalog entries say which they are; any other module is treated as a block.
+    """
+    try:
+        return get_entry(target.name).family == "block"
+    except UsageError:
+        return True

@@ -32,17 +32,21 @@ class EventAverage(Protocol):
 
 @dataclass(frozen=True)
 class OpStat:
-    """One operator's cost per profiled step: time in µs, memory in bytes (net: allocated − freed)."""
+    """One operator's cost per profiled step: time in µs, memory in bytes (net: allocated − freed).
+
+    Bytes and FLOPs are rounded to whole numbers per step; calls stay fractional, since an operator
+    can run in only some of the steps (a cache filled once).
+    """
 
     name: str
     calls: float
     self_cpu_us: float
     cpu_total_us: float
     self_device_us: float
-    self_cpu_memory_bytes: float
-    cpu_memory_bytes: float
-    self_device_memory_bytes: float
-    flops: float
+    self_cpu_memory_bytes: int
+    cpu_memory_bytes: int
+    self_device_memory_bytes: int
+    flops: int
 
 
 def is_operator(name: str) -> bool:
@@ -61,10 +65,10 @@ def op_stats(events: Iterable[EventAverage], steps: int) -> list[OpStat]:
             self_cpu_us=event.self_cpu_time_total / steps,
             cpu_total_us=event.cpu_time_total / steps,
             self_device_us=event.self_device_time_total / steps,
-            self_cpu_memory_bytes=event.self_cpu_memory_usage / steps,
-            cpu_memory_bytes=event.cpu_memory_usage / steps,
-            self_device_memory_bytes=event.self_device_memory_usage / steps,
-            flops=event.flops / steps,
+            self_cpu_memory_bytes=round(event.self_cpu_memory_usage / steps),
+            cpu_memory_bytes=round(event.cpu_memory_usage / steps),
+            self_device_memory_bytes=round(event.self_device_memory_usage / steps),
+            flops=round(event.flops / steps),
         )
         for event in events
         if is_operator(event.key)
@@ -96,7 +100,6 @@ def top_by_time(stats: Sequence[OpStat], limit: int = 10, device: bool = False) 
         if device:
             row["self_cuda_us"] = stat.self_device_us
             row["self_cuda_pct"] = _share(stat.self_device_us, device_total)
-        row["flops"] = stat.flops
         rows.append(row)
     return rows
 
@@ -106,9 +109,11 @@ def top_by_memory(stats: Sequence[OpStat], limit: int = 10, device: bool = False
 
     Self memory is what torch.profiler reports: bytes allocated minus bytes freed inside the operator,
     not its children, so an operator that frees a workspace it asked a child for can be negative.
+    Operators that neither allocate nor free are left out: most operators only call others that do.
     """
     metric = "self_device_memory_bytes" if device else "self_cpu_memory_bytes"
-    ranked = sorted(stats, key=lambda stat: getattr(stat, metric), reverse=True)[:limit]
+    moving = [stat for stat in stats if getattr(stat, metric)]
+    ranked = sorted(moving, key=lambda stat: getattr(stat, metric), reverse=True)[:limit]
     rows = []
     for stat in ranked:
         row: dict[str, Any] = {

@@ -1,0 +1,1 @@
+"""The asv suite: modbench's catalog measured at every commit (see docs/asv.md)."""
