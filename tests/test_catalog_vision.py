@@ -8,8 +8,10 @@ tolerance, since papers round them; everything else is exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -22,6 +24,15 @@ VISION_BLOCKS = (
     "swish silu relu dropblock dropout inception inception_naive residual_basic residual_bottleneck"
 ).split()
 VISION_MODELS = "ghostnet mobilenetv3_large googlenet resnet50 resnet50_cbam nin nin_fc_head lenet_mnist".split()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def single_thread() -> Iterator[None]:
+    """Count and shape checks do not depend on threads; one thread avoids OpenMP contention on shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def params_of(module: nn.Module) -> int:
@@ -62,7 +73,9 @@ def test_train_cost_entries_are_the_stochastic_regularizers() -> None:
     assert not {"swish", "relu", "conv2d"} & set(list_entries(tags="train-cost"))
 
 
-@pytest.mark.parametrize(("name", "config"), [("ghost", {"ratio": 1}), ("ghost", {"dw_size": 4}), ("cbam", {"in_channels": 8})])
+@pytest.mark.parametrize(
+    ("name", "config"), [("ghost", {"ratio": 1}), ("ghost", {"dw_size": 4}), ("cbam", {"in_channels": 8})]
+)
 def test_impossible_configs_are_usage_errors(name: str, config: dict[str, object]) -> None:
     from modbench.errors import UsageError
 
@@ -120,7 +133,9 @@ def test_ghost_macs_closed_form(c: int, n: int, k: int, s: int, d: int, stride: 
 # --- plain convolutions ---
 
 
-@pytest.mark.parametrize(("c", "n", "k", "stride", "hw"), [(32, 64, 3, 1, 32), (3, 16, 7, 2, 33), (16, 8, 1, 1, 10), (8, 8, 5, 2, 12)])
+@pytest.mark.parametrize(
+    ("c", "n", "k", "stride", "hw"), [(32, 64, 3, 1, 32), (3, 16, 7, 2, 33), (16, 8, 1, 1, 10), (8, 8, 5, 2, 12)]
+)
 def test_conv2d_counts(c: int, n: int, k: int, stride: int, hw: int) -> None:
     config = dict(in_channels=c, out_channels=n, kernel_size=k, stride=stride, hw=hw)
     assert params_of(create("conv2d", **config)) == c * n * k * k + 2 * n
@@ -146,7 +161,13 @@ def test_linear_counts(i: int, o: int, bias: bool) -> None:
 
 @pytest.mark.parametrize(
     ("c", "n", "k", "stride", "with_r", "hw"),
-    [(32, 64, 3, 1, False, 32), (32, 64, 3, 1, True, 32), (3, 16, 3, 1, False, 32), (8, 4, 1, 2, True, 15), (5, 7, 5, 1, True, 11)],
+    [
+        (32, 64, 3, 1, False, 32),
+        (32, 64, 3, 1, True, 32),
+        (3, 16, 3, 1, False, 32),
+        (8, 4, 1, 2, True, 15),
+        (5, 7, 5, 1, True, 11),
+    ],
 )
 def test_coordconv_counts(c: int, n: int, k: int, stride: int, with_r: bool, hw: int) -> None:
     config = dict(in_channels=c, out_channels=n, kernel_size=k, stride=stride, with_r=with_r, hw=hw)
@@ -248,7 +269,9 @@ def test_inception_counts(c: int, a: int, r3: int, b: int, r5: int, e: int, p: i
     assert macs_of("inception", **config) == macs
 
 
-@pytest.mark.parametrize(("c", "a", "b", "e", "hw"), [(192, 64, 128, 32, 28), (16, 4, 5, 6, 9), (480, 192, 208, 48, 14)])
+@pytest.mark.parametrize(
+    ("c", "a", "b", "e", "hw"), [(192, 64, 128, 32, 28), (16, 4, 5, 6, 9), (480, 192, 208, 48, 14)]
+)
 def test_inception_naive_counts(c: int, a: int, b: int, e: int, hw: int) -> None:
     config = dict(in_channels=c, ch1x1=a, ch3x3=b, ch5x5=e, hw=hw)
     params, macs = inception_naive_counts(c, a, b, e, hw)
@@ -320,7 +343,9 @@ def bottleneck_counts(c: int, w: int, expansion: int, stride: int, hw: int) -> t
     return params, macs, side
 
 
-@pytest.mark.parametrize(("c", "n", "stride", "hw"), [(64, 64, 1, 14), (64, 128, 2, 16), (32, 32, 1, 8), (16, 48, 1, 8)])
+@pytest.mark.parametrize(
+    ("c", "n", "stride", "hw"), [(64, 64, 1, 14), (64, 128, 2, 16), (32, 32, 1, 8), (16, 48, 1, 8)]
+)
 def test_residual_basic_counts(c: int, n: int, stride: int, hw: int) -> None:
     config = dict(in_channels=c, out_channels=n, stride=stride, hw=hw)
     params, macs = basic_counts(c, n, stride, hw)
@@ -328,7 +353,10 @@ def test_residual_basic_counts(c: int, n: int, stride: int, hw: int) -> None:
     assert macs_of("residual_basic", **config) == macs
 
 
-@pytest.mark.parametrize(("c", "w", "e", "stride", "hw"), [(256, 64, 4, 1, 14), (64, 64, 4, 1, 14), (256, 128, 4, 2, 16), (512, 128, 2, 1, 7)])
+@pytest.mark.parametrize(
+    ("c", "w", "e", "stride", "hw"),
+    [(256, 64, 4, 1, 14), (64, 64, 4, 1, 14), (256, 128, 4, 2, 16), (512, 128, 2, 1, 7)],
+)
 def test_residual_bottleneck_counts(c: int, w: int, e: int, stride: int, hw: int) -> None:
     config = dict(in_channels=c, mid_channels=w, expansion=e, stride=stride, hw=hw)
     params, macs, _ = bottleneck_counts(c, w, e, stride, hw)
@@ -388,7 +416,9 @@ def test_resnet50_cbam_counts_and_added_share() -> None:
         ("mobilenetv3_large", {"width_mult": 0.75}, 4.0e6, 155e6, 0.01),
     ],
 )
-def test_mobile_models_match_published_figures(name: str, config: dict[str, object], params: float, macs: float, rel: float) -> None:
+def test_mobile_models_match_published_figures(
+    name: str, config: dict[str, object], params: float, macs: float, rel: float
+) -> None:
     assert params_of(create(name, **config)) == pytest.approx(params, rel=rel)
     assert macs_of(name, **config) == pytest.approx(macs, rel=0.01)
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
+from torch.autograd import DeviceType
 
 from modbench.cli import main
 from modbench.metrics.target import module_target
@@ -49,6 +50,7 @@ class FakeEvent:
     self_device_time_total: float = 0.0
     self_device_memory_usage: int = 0
     flops: int = 0
+    device_type: DeviceType = DeviceType.CPU
 
 
 EVENTS = [
@@ -59,6 +61,7 @@ EVENTS = [
     FakeEvent("aten::_slow_conv2d_forward", 2, 600.0, 600.0, -2048, 4096),
     FakeEvent("aten::empty", 6, 60.0, 60.0, 6144, 6144),
     FakeEvent("aten::relu", 2, 120.0, 120.0),
+    FakeEvent("void at::native::vectorized_elementwise_kernel<4>", 2, 0.0, 0.0, device_type=DeviceType.CUDA),
 ]
 
 
@@ -122,7 +125,7 @@ def profiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
         code = main([
-            "profile", "ghost", "conv2d", *SMALL, "--compare",
+            "profile", "ghost", "conv2d", *SMALL, "--compare", "--threads", "1",
             "--logdir", str(root / "traces"), "--report-dir", str(root / "profiles"),
         ])
     assert code == 0
@@ -223,6 +226,7 @@ def dirs(tmp_path: Path) -> list[str]:
         (["profile", "ghost", "ghost"], "ghost named twice"),
         (["profile", "ghost", "--active", "0"], "active must be at least 1 step"),
         (["profile", "ghost", "--batch", "0"], "--batch must be a positive integer"),
+        (["profile", "ghost", "--threads", "0"], "--threads must be a positive integer"),
         (["profile", "ghost", "--mode", "trian"], "unknown mode 'trian'"),
         (["profile", "ghost", "--set", "nope=1"], "ghost has no config key 'nope'"),
         (["profile", "conv2d", "--hw", "1", "--mode", "train"], "conv2d fails a train step on input of shape (1, 32, 1, 1)"),

@@ -41,7 +41,7 @@ def test_nin_matches_seed_001_layer_by_layer() -> None:
     model = create("nin").eval()
     walked = _walk(model, torch.rand(1, 1, 224, 224))
     assert len(walked) == len(NIN_TABLE)
-    for (layer, shape), (expected_class, expected_shape) in zip(walked, NIN_TABLE):
+    for (layer, shape), (expected_class, expected_shape) in zip(walked, NIN_TABLE, strict=True):
         assert type(layer).__name__ == expected_class, (layer, expected_class)
         assert shape == expected_shape, (layer, shape, expected_shape)
 
@@ -89,7 +89,12 @@ def test_seed_004_output_shapes(
 
 
 def test_seed_004_defaults_are_the_seed_test_inputs() -> None:
-    for name, shape in [("ghost", (2, 32, 32, 32)), ("cbam", (2, 64, 32, 32)), ("dropblock", (2, 32, 32, 32)), ("swish", (2, 32, 32, 32))]:
+    for name, shape in [
+        ("ghost", (2, 32, 32, 32)),
+        ("cbam", (2, 64, 32, 32)),
+        ("dropblock", (2, 32, 32, 32)),
+        ("swish", (2, 32, 32, 32)),
+    ]:
         entry = get_entry(name)
         (x,) = entry.inputs(entry.default_config, batch=2)
         assert tuple(x.shape) == shape

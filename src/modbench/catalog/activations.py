@@ -65,24 +65,41 @@ class DropBlock(nn.Module):
         block = min(self.block_size, height, width)
         valid_h, valid_w = height - block + 1, width - block + 1
         gamma = (1.0 - self.keep_prob) / block**2 * (height * width) / (valid_h * valid_w)
-        centres = torch.bernoulli(torch.full((batch, channels, valid_h, valid_w), gamma, device=x.device, dtype=x.dtype))
+        centres = torch.bernoulli(
+            torch.full((batch, channels, valid_h, valid_w), gamma, device=x.device, dtype=x.dtype)
+        )
         keep = 1.0 - self.block_mask(centres, block)
         return x * keep * (keep.numel() / keep.sum().clamp(min=1.0))
 
 
-@register(family="block", example_input=_FEATURES, source=Source(seed=_SEED_004, paper="Ramachandran et al., Searching for Activation Functions, 2017"), tags=("activation", "seed-004"))
+@register(
+    family="block",
+    example_input=_FEATURES,
+    source=Source(seed=_SEED_004, paper="Ramachandran et al., Searching for Activation Functions, 2017"),
+    tags=("activation", "seed-004"),
+)
 def swish(channels: int = 32, hw: int = 32) -> nn.Module:
     """Swish from seed 004, x·sigmoid(x) written out: a sigmoid and a multiply (two kernels)."""
     return Swish()
 
 
-@register(family="block", example_input=_FEATURES, source=Source(paper="Elfwing et al., Sigmoid-weighted linear units, 2018; torch.nn.SiLU"), tags=("activation", "baseline"))
+@register(
+    family="block",
+    example_input=_FEATURES,
+    source=Source(paper="Elfwing et al., Sigmoid-weighted linear units, 2018; torch.nn.SiLU"),
+    tags=("activation", "baseline"),
+)
 def silu(channels: int = 32, hw: int = 32) -> nn.Module:
     """SiLU, torch's fused x·sigmoid(x) (same function as Swish with β = 1, one kernel)."""
     return nn.SiLU()
 
 
-@register(family="block", example_input=_FEATURES, source=Source(paper="Nair & Hinton, Rectified linear units improve restricted Boltzmann machines, ICML 2010"), tags=("activation", "baseline"))
+@register(
+    family="block",
+    example_input=_FEATURES,
+    source=Source(paper="Nair & Hinton, Rectified linear units improve restricted Boltzmann machines, ICML 2010"),
+    tags=("activation", "baseline"),
+)
 def relu(channels: int = 32, hw: int = 32) -> nn.Module:
     """ReLU, the activation Swish is compared with (not in place, like Swish and SiLU)."""
     return nn.ReLU()
@@ -91,7 +108,10 @@ def relu(channels: int = 32, hw: int = 32) -> nn.Module:
 @register(
     family="block",
     example_input=_FEATURES,
-    source=Source(seed=_SEED_004, paper="Ghiasi et al., DropBlock: A regularization method for convolutional networks, NeurIPS 2018"),
+    source=Source(
+        seed=_SEED_004,
+        paper="Ghiasi et al., DropBlock: A regularization method for convolutional networks, NeurIPS 2018",
+    ),
     tags=("regularization", "train-cost", "seed-004"),
 )
 def dropblock(channels: int = 32, block_size: int = 5, keep_prob: float = 0.9, hw: int = 32) -> nn.Module:
@@ -102,7 +122,12 @@ def dropblock(channels: int = 32, block_size: int = 5, keep_prob: float = 0.9, h
     return DropBlock(block_size, keep_prob)
 
 
-@register(family="block", example_input=_FEATURES, source=Source(paper="Srivastava et al., Dropout, JMLR 2014"), tags=("regularization", "train-cost", "baseline"))
+@register(
+    family="block",
+    example_input=_FEATURES,
+    source=Source(paper="Srivastava et al., Dropout, JMLR 2014"),
+    tags=("regularization", "train-cost", "baseline"),
+)
 def dropout(channels: int = 32, p: float = 0.1, hw: int = 32) -> nn.Module:
     """Dropout of single units with p = 0.1 (DropBlock's keep_prob 0.9): DropBlock's baseline."""
     return nn.Dropout(p)

@@ -138,7 +138,9 @@ class CoordConv(nn.Module):
     source=Source(seed=_SEED_003, paper="LeCun et al., Gradient-based learning applied to document recognition, 1998"),
     tags=("conv", "baseline", "seed-003"),
 )
-def conv2d(in_channels: int = 32, out_channels: int = 64, kernel_size: int = 3, stride: int = 1, hw: int = 32) -> nn.Module:
+def conv2d(
+    in_channels: int = 32, out_channels: int = 64, kernel_size: int = 3, stride: int = 1, hw: int = 32
+) -> nn.Module:
     """Plain k×k convolution + batch norm + ReLU: the baseline for Ghost, CoordConv and S2-MLP.
 
     The convolution has no bias (batch norm follows); padding is ``kernel_size // 2``.
@@ -189,12 +191,20 @@ def nin_block(
     example_input=inputs.image(),
     source=Source(
         seed=_SEED_004,
-        paper="Liu et al., An intriguing failing of convolutional neural networks and the CoordConv solution, NeurIPS 2018",
+        paper=(
+            "Liu et al., An intriguing failing of convolutional neural networks and the CoordConv solution, "
+            "NeurIPS 2018"
+        ),
     ),
     tags=("conv", "seed-004"),
 )
 def coordconv(
-    in_channels: int = 32, out_channels: int = 64, kernel_size: int = 3, stride: int = 1, with_r: bool = False, hw: int = 32
+    in_channels: int = 32,
+    out_channels: int = 64,
+    kernel_size: int = 3,
+    stride: int = 1,
+    with_r: bool = False,
+    hw: int = 32,
 ) -> nn.Module:
     """CoordConv from seed 004: x, y (and with_r: radius) channels appended, then a k×k conv with bias.
 

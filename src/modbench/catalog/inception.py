@@ -66,7 +66,9 @@ class Inception(nn.Module):
         self.branch3 = _branch(in_channels, ch3x3red, ch3x3, 3)
         self.branch5 = _branch(in_channels, ch5x5red, ch5x5, 5)
         pool = nn.MaxPool2d(3, stride=1, padding=1)
-        self.branch_pool = nn.Sequential(pool) if pool_proj is None else nn.Sequential(pool, *_conv_relu(in_channels, pool_proj, 1))
+        self.branch_pool = (
+            nn.Sequential(pool) if pool_proj is None else nn.Sequential(pool, *_conv_relu(in_channels, pool_proj, 1))
+        )
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + (in_channels if pool_proj is None else pool_proj)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -136,7 +138,9 @@ def inception(
     source=Source(seed=_SEED_003, paper=_PAPER + ", Figure 2a"),
     tags=("conv", "inception", "seed-003"),
 )
-def inception_naive(in_channels: int = 192, ch1x1: int = 64, ch3x3: int = 128, ch5x5: int = 32, hw: int = 28) -> nn.Module:
+def inception_naive(
+    in_channels: int = 192, ch1x1: int = 64, ch3x3: int = 128, ch5x5: int = 32, hw: int = 28
+) -> nn.Module:
     """Naive inception (seed 003's first figure): 3a's branch widths with no 1×1 reductions; 416 out.
 
     The 1×1, 3×3 and 5×5 convolutions read the input directly and the 3×3 max pool passes all

@@ -63,17 +63,16 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args)
     targets = [entry_target(name, overrides) for name in names]
 
-    results = [
-        profile_target(
+    on_device = args.device == "cuda"
+    results = []
+    for target in targets:  # each summary is saved as soon as its profile is done
+        result = profile_target(
             target, args.logdir, args.device, args.mode, args.batch, trace_schedule, args.gzip,
             input_grad=get_entry(target.name).family == "block",  # as `measure` times a train step
             threads=args.threads,
         )
-        for target in targets
-    ]
-    on_device = args.device == "cuda"
-    for result in results:
-        saved = save(report_dir, result.run_dir.name, summary_text(result, "markdown", args.top, on_device), all_ops_csv(result))
+        results.append(result)
+        saved = save(report_dir, result.run, summary_text(result, "markdown", args.top, on_device), all_ops_csv(result))
         print(summary_text(result, args.format, args.top, on_device))
         print(f"saved {', '.join(str(path) for path in saved)}\n")
     if args.compare:

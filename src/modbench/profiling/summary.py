@@ -1,9 +1,11 @@
 """Turn a profile's ``key_averages()`` into per-operator rows: top operators, and two profiles op by op.
 
-Only dispatcher operators (``namespace::name``: ``aten::conv2d``, ``autograd::engine::…``) are kept.
-With stacks recorded the profiler also reports every Python call (``module.py(12): forward``,
-``<built-in method …>``), ``nn.Module: …`` scopes and ``ProfilerStep#N``; their times overlap the
-operators they call, so mixing them in would count the same microseconds twice.
+Only dispatcher operators run by the host (``namespace::name``: ``aten::conv2d``,
+``autograd::engine::…``) are kept. With stacks recorded the profiler also reports every Python call
+(``module.py(12): forward``, ``<built-in method …>``), ``nn.Module: …`` scopes and
+``ProfilerStep#N``; on CUDA it lists each kernel too (``void at::native::…``), whose time is
+already the launching operator's device time. All of these overlap the operators, so mixing them in
+would count the same microseconds twice.
 
 Every value is per profiled step (the totals divided by the number of active steps), so profiles
 taken with different schedules compare directly.
@@ -15,11 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from torch.autograd import DeviceType
+
 
 class EventAverage(Protocol):
     """What :func:`op_stats` reads from ``torch.autograd.profiler_util.FunctionEventAvg``."""
 
     key: str
+    device_type: DeviceType
     count: int
     self_cpu_time_total: float
     cpu_time_total: float
@@ -49,9 +54,9 @@ class OpStat:
     flops: int
 
 
-def is_operator(name: str) -> bool:
-    """True for dispatcher operators, which are always named ``namespace::name``."""
-    return "::" in name
+def is_operator(event: EventAverage) -> bool:
+    """True for dispatcher operators (always named ``namespace::name``) as the host runs them."""
+    return event.device_type == DeviceType.CPU and "::" in event.key
 
 
 def op_stats(events: Iterable[EventAverage], steps: int) -> list[OpStat]:
@@ -71,7 +76,7 @@ def op_stats(events: Iterable[EventAverage], steps: int) -> list[OpStat]:
             flops=round(event.flops / steps),
         )
         for event in events
-        if is_operator(event.key)
+        if is_operator(event)
     ]
 
 

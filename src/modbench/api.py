@@ -1,0 +1,109 @@
+"""The Python API: measure any module, or catalog entries by name, from a notebook or a script.
+
+>>> import torch, modbench
+>>> frame = modbench.measure(torch.nn.Linear(512, 512), torch.randn(8, 512), batch=[1, 8, 32])
+>>> frame[["batch", "latency_ms", "throughput", "peak_bytes"]]
+
+The ``modbench measure`` and ``modbench compare`` commands are argument parsing around
+:func:`run_measurements`, so a script and the command line measure the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+
+from modbench.errors import UsageError
+from modbench.metrics.core import METRICS, Settings
+from modbench.metrics.target import module_target
+from modbench.results import records_frame
+from modbench.runner import EntrySpec, Progress, RunOutcome, Source, plan_tasks, start_run
+
+
+def measure(
+    module_or_name: nn.Module | str | Sequence[str],
+    example_inputs: torch.Tensor | Sequence[torch.Tensor] | None = None,
+    *,
+    metrics: str | Sequence[str] = METRICS,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    batch: int | Sequence[int] = 1,
+    mode: str | Sequence[str] = "infer",
+    threads: int | None = None,
+    quick: bool = False,
+    config: dict[str, Any] | None = None,
+    name: str | None = None,
+    results_dir: str | Path | None = None,
+    time_limit: float | None = None,
+) -> pd.DataFrame:
+    """Measure a module (with ``example_inputs``) or catalog entries (by name, with ``config`` overrides).
+
+    ``batch`` and ``mode`` may be lists: one row per combination. The module given is not
+    changed (a copy is moved when ``device`` or ``dtype`` differ from its own). With
+    ``results_dir`` the records are also saved as a run there; with ``time_limit`` (seconds)
+    catalog entries are measured in a child process that is killed when it overruns.
+    A measurement that fails is a row with ``status`` other than ``ok`` and the reason in
+    ``error``; an interrupt raises ``KeyboardInterrupt`` after saving what was measured.
+    """
+    if isinstance(module_or_name, nn.Module):
+        if example_inputs is None:
+            raise UsageError("measuring a module needs example inputs: modbench.measure(module, torch.randn(...))")
+        sources: list[Source] = [module_target(module_or_name, example_inputs, name)]
+    else:
+        names = [module_or_name] if isinstance(module_or_name, str) else list(module_or_name)
+        sources = [EntrySpec.of(entry, config) for entry in names]
+    outcome = run_measurements(
+        sources,
+        batches=[batch] if isinstance(batch, int) else list(batch),
+        modes=[mode] if isinstance(mode, str) else list(mode),
+        metrics=[metrics] if isinstance(metrics, str) else list(metrics),
+        device=device,
+        dtype=dtype,
+        threads=threads,
+        quick=quick,
+        results_dir=results_dir,
+        time_limit=time_limit,
+        isolate=time_limit is not None,
+    )
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    return records_frame(outcome.records, run=outcome.run_id)
+
+
+def run_measurements(
+    sources: Sequence[Source],
+    *,
+    batches: Sequence[int],
+    modes: Sequence[str],
+    metrics: Sequence[str] = METRICS,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    threads: int | None = None,
+    quick: bool = False,
+    results_dir: str | Path | None = None,
+    time_limit: float | None = None,
+    isolate: bool = True,
+    plugins: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Plan one task per source × mode × batch and run them as one run (see :mod:`modbench.runner`)."""
+    if not batches or any(b < 1 for b in batches):
+        raise UsageError(f"batch sizes must be positive integers, got {list(batches)}")
+    settings = [
+        Settings(
+            metrics=tuple(metrics),
+            device=device,
+            dtype=dtype,
+            mode=mode,
+            quick=quick,
+            **({"threads": threads} if threads is not None else {}),
+        )
+        for mode in modes
+    ]
+    tasks = plan_tasks(sources, batches, settings)
+    return start_run(tasks, results_dir, isolate=isolate, time_limit=time_limit, plugins=plugins, progress=progress)
