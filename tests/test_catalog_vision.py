@@ -8,7 +8,6 @@ tolerance, since papers round them; everything else is exact.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -24,15 +23,6 @@ VISION_BLOCKS = (
     "swish silu relu dropblock dropout inception inception_naive residual_basic residual_bottleneck"
 ).split()
 VISION_MODELS = "ghostnet mobilenetv3_large googlenet resnet50 resnet50_cbam nin nin_fc_head lenet_mnist".split()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_thread() -> Iterator[None]:
-    """Count and shape checks do not depend on threads; one thread avoids OpenMP contention on shared cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def params_of(module: nn.Module) -> int:

@@ -18,6 +18,7 @@ from modbench.errors import UsageError
 COMMANDS = {
     "list": "list_entries",
     "measure": "measure",
+    "compare": "compare",
     "profile": "profile",
 }
 

@@ -1,24 +1,34 @@
-"""``modbench measure``: measure catalog entries and print one results table."""
+"""``modbench measure``: measure catalog entries and print one results table.
+
+Every run is saved as it goes (``results/<run id>.jsonl``); a run that was interrupted or killed
+is finished with ``--resume RUN``. Exit status: 0 all measured, 1 some measurements failed (each
+named on stderr), 2 a usage error, 130 interrupted (what was measured is kept).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from modbench.catalog import list_entries
+from modbench.api import run_measurements
+from modbench.catalog import list_entries, load_plugin
 from modbench.commands.options import add_config_options, parse_int_list, parse_name_list, parse_overrides
 from modbench.errors import UsageError
-from modbench.metrics.core import DEVICES, DTYPES, METRICS, Settings, measure_target
+from modbench.metrics.core import DEVICES, DTYPES, METRICS
 from modbench.metrics.state import MODES
-from modbench.metrics.target import entry_target, parse_shape
+from modbench.metrics.target import parse_shape
 from modbench.output import FORMATS, render
+from modbench.results import DEFAULT_RESULTS_DIR, read_run, run_path
+from modbench.runner import EntrySpec, RunOutcome, progress_for, resume_run, run_plugins, summary
 
 HELP = "measure catalog entries: params, MACs/FLOPs, latency, memory"
 
 TABLE_COLUMNS = [
     "entry", "batch", "device", "dtype", "mode", "status", "params", "macs", "flops",
-    "flops_elementwise", "latency_ms", "latency_iqr_ms", "peak_bytes", "unsupported_ops", "error",
+    "flops_elementwise", "latency_ms", "latency_iqr_ms", "throughput", "peak_bytes", "unsupported_ops", "error",
 ]
+DEFAULT_TIME_LIMIT_S = 600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,12 +37,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
     add_config_options(parser)
     parser.add_argument("--input-shape", metavar="SHAPE", help="replace the example input, e.g. 1x3x64x64 (the first size is the batch)")
+    add_run_options(parser)
+    parser.add_argument("--resume", metavar="RUN", help="finish an interrupted run (its id or file): measure only what it lacks")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How to measure and where to keep the results; shared with ``modbench compare``."""
     parser.add_argument("--batch", default="1", help="batch size(s), comma-separated: a batch sweep (default 1)")
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
     parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--quick", action="store_true", help="shorter warm-up and timing: rougher latencies, a whole catalog in seconds")
+    parser.add_argument(
+        "--time-limit", type=float, metavar="SECONDS",
+        help=f"per-measurement limit; one that overruns is killed and recorded as timeout (default {DEFAULT_TIME_LIMIT_S:g})",
+    )
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where runs are saved (default {DEFAULT_RESULTS_DIR}/)")
 
 
 def selected_names(args: argparse.Namespace) -> list[str]:
@@ -43,28 +65,58 @@ def selected_names(args: argparse.Namespace) -> list[str]:
     return names
 
 
+def measure_specs(args: argparse.Namespace, specs: list[EntrySpec]) -> RunOutcome:
+    """Run ``specs`` with the run options in ``args`` (batch, mode, device, ...) as one saved run."""
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
+    return run_measurements(
+        specs,
+        batches=parse_int_list(args.batch, "batch"),
+        modes=parse_name_list(args.mode),
+        metrics=parse_name_list(args.metrics),
+        device=args.device,
+        dtype=args.dtype,
+        threads=args.threads,
+        quick=args.quick,
+        results_dir=args.results_dir,
+        time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
+        plugins=args.plugin,
+        progress=progress_for(sys.stderr),
+    )
+
+
+def report_outcome(outcome: RunOutcome) -> int:
+    """Name every failure on stderr, say where the run is saved, and return the exit status."""
+    for record in outcome.failures:
+        if record.status != "interrupted":
+            print(f"modbench: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): {summary(record)}", file=sys.stderr)
+    if outcome.path is not None:
+        print(f"modbench: run {outcome.run_id} saved in {outcome.path}", file=sys.stderr)
+    if outcome.interrupted:
+        resume = f"; finish it with: modbench measure --resume {outcome.run_id}" if outcome.path else ""
+        print(f"modbench: interrupted; {sum(r.ok for r in outcome.records)} measurements kept{resume}", file=sys.stderr)
+        return 130
+    return 1 if outcome.failures else 0
+
+
 def run(args: argparse.Namespace) -> int:
-    names = selected_names(args)
-    overrides = parse_overrides(args)
-    input_shape = parse_shape(args.input_shape) if args.input_shape else None
-    batches = parse_int_list(args.batch, "batch")
-    modes = parse_name_list(args.mode)
-    settings_per_mode = [
-        Settings(
-            metrics=tuple(parse_name_list(args.metrics)),
-            device=args.device,
-            dtype=args.dtype,
-            mode=mode,
-            **({"threads": args.threads} if args.threads is not None else {}),
-        )
-        for mode in modes
-    ]
-    targets = [entry_target(name, overrides, input_shape) for name in names]
-    records = [
-        measure_target(target, batch, settings)
-        for target in targets
-        for settings in settings_per_mode
-        for batch in batches
-    ]
-    print(render([r.to_dict() for r in records], args.format, TABLE_COLUMNS))
-    return 0 if all(r.ok for r in records) else 1
+    if args.resume:
+        outcome = resume(args)
+    else:
+        overrides = parse_overrides(args)
+        input_shape = parse_shape(args.input_shape) if args.input_shape else None
+        outcome = measure_specs(args, [EntrySpec.of(name, overrides, input_shape) for name in selected_names(args)])
+    print(render([r.to_dict() for r in outcome.records], args.format, TABLE_COLUMNS))
+    return report_outcome(outcome)
+
+
+def resume(args: argparse.Namespace) -> RunOutcome:
+    """Finish the run named by ``--resume`` with its own plan; naming entries as well is a usage error."""
+    if args.names or args.all:
+        raise UsageError("--resume RUN measures what RUN planned; drop the entry names and --all")
+    log = read_run(run_path(args.resume, args.results_dir))
+    loaded = {str(Path(p).resolve()) for p in args.plugin}
+    for plugin in run_plugins(log):
+        if plugin not in loaded:
+            load_plugin(plugin)
+    return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit)

@@ -28,6 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from modbench.metrics.elementwise import ElementwiseCounter
 from modbench.metrics.fvcore_handles import MAC_HANDLES, RECURRENT_HANDLES
 from modbench.metrics.state import preserved_state
+from modbench.metrics.steps import pinned_threads
 
 Inputs = tuple[torch.Tensor, ...]
 
@@ -51,10 +52,15 @@ class OpCounts:
 
 
 def count_ops(module: nn.Module, inputs: Inputs, mode: str = "infer") -> OpCounts:
-    """Count one forward pass of ``module`` on ``inputs`` in ``mode``, leaving its state unchanged."""
-    with preserved_state(module, mode):
+    """Count one forward pass of ``module`` on ``inputs`` in ``mode``, leaving its state unchanged.
+
+    Counting runs on one thread: the counts do not depend on it, and without oneDNN the reference
+    kernels (a depthwise convolution above all) slow down by an order of magnitude when OpenMP
+    threads compete for a busy CPU.
+    """
+    with pinned_threads(1), preserved_state(module, mode):
         flops_matmul, elementwise = _count_dispatch(module, inputs)
-    with preserved_state(module, mode):
+    with pinned_threads(1), preserved_state(module, mode):
         macs_fvcore, fvcore_error = _count_fvcore(module, inputs)
 
     note = None
