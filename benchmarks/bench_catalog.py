@@ -13,24 +13,30 @@ entry that an older commit lacks is skipped (``setup`` raises ``NotImplementedEr
 ``tests/test_asv_suite.py`` fails, printing the tuples to paste, as soon as the snapshot and the
 registry disagree.
 
-The suite calls the catalog and ``modbench.metrics`` only, never the report code; measuring code
-missing at an older commit skips the benchmarks that need it.
+The suite calls the catalog and ``modbench.metrics`` only (the step that is timed is the one
+``modbench measure`` times), never the report code.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+# Unused here, but FlopCounterMode and the profiler import it lazily (~3 s), and asv forks every
+# benchmark from a process that imported this module: imported once here, not in every setup.
+import torch._dynamo  # noqa: F401
 from torch import nn
 
 from modbench.catalog import get_entry
 from modbench.errors import UsageError
 from modbench.metrics.counting import count_ops
+from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
+from modbench.metrics.steps import make_step, step_inputs
 
 # The catalog as of this suite: list_entries() minus HEAVY_MODELS, and the heavy models.
 LIGHT_ENTRIES = (
@@ -52,45 +58,18 @@ SEED = 0
 Inputs = tuple[torch.Tensor, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
-    """A built entry with its inputs, in the mode it is timed in."""
+    """A built entry, its inputs, and one step of the mode it was prepared for."""
 
     module: nn.Module
     inputs: Inputs
-    optimizer: torch.optim.Optimizer | None = None
-
-    def infer(self) -> Any:
-        with torch.no_grad():
-            return self.module(*self.inputs)
-
-    def train_step(self) -> None:
-        """Forward, backward through a scalar of the outputs, and an SGD step."""
-        self.module.zero_grad(set_to_none=True)
-        training_loss(self.module(*self.inputs)).backward()
-        if self.optimizer is not None:
-            self.optimizer.step()
-
-
-def training_loss(output: Any) -> torch.Tensor:
-    """The sum of every differentiable tensor in ``output`` (tensors, nested tuples or lists)."""
-    tensors = [t for t in _tensors(output) if t.requires_grad]
-    if not tensors:
-        raise NotImplementedError("the output has no differentiable tensor: nothing to train")
-    return torch.stack([t.sum() for t in tensors]).sum()
-
-
-def _tensors(output: Any) -> Iterator[torch.Tensor]:
-    if isinstance(output, torch.Tensor):
-        yield output
-    elif isinstance(output, (tuple, list)):
-        for item in output:
-            yield from _tensors(item)
+    step: Callable[[], Any]
 
 
 @functools.cache
 def prepared(name: str, mode: str) -> Prepared:
-    """``name`` built at its default config, seeded, in ``mode`` ("infer" or "train").
+    """``name`` at its default config, seeded, in ``mode``, with the step modbench measures in it.
 
     Cached because asv re-runs ``setup`` before every sample; an entry that this commit's catalog
     does not have raises ``NotImplementedError``, which asv records as skipped.
@@ -102,17 +81,10 @@ def prepared(name: str, mode: str) -> Prepared:
         raise NotImplementedError(str(error)) from error
     torch.manual_seed(SEED)
     module, config = entry.build()
-    inputs = entry.inputs(config, BATCH)
-    if mode == "infer":
-        module.eval()
-        return Prepared(module, inputs)
-    module.train()
-    if entry.family == "block":
-        # A block sits inside a network: its backward also computes the gradient of its input.
-        inputs = tuple(t.clone().requires_grad_(t.is_floating_point()) for t in inputs)
-    parameters = [p for p in module.parameters() if p.requires_grad]
-    optimizer = torch.optim.SGD(parameters, lr=1e-3) if parameters else None
-    return Prepared(module, inputs, optimizer)
+    module.train(mode == "train")
+    # As in `modbench measure`: a block's inputs require grad in train mode, a model's do not.
+    inputs = step_inputs(entry.inputs(config, BATCH), mode, input_grad=entry.family == "block")
+    return Prepared(module, inputs, make_step(module, inputs, mode))
 
 
 class Infer:
@@ -127,14 +99,14 @@ class Infer:
         self.target = prepared(name, "infer")
 
     def time_infer(self, name: str) -> None:
-        self.target.infer()
+        self.target.step()
 
     def peakmem_infer(self, name: str) -> None:
-        self.target.infer()
+        self.target.step()
 
 
 class TrainStep:
-    """Latency of one training step (forward, backward, SGD step) at batch 1."""
+    """Latency of one training step at batch 1 (``modbench.metrics.steps``: forward, loss, backward)."""
 
     params = [LIGHT_ENTRIES]
     param_names = ["entry"]
@@ -143,10 +115,10 @@ class TrainStep:
 
     def setup(self, name: str) -> None:
         self.target = prepared(name, "train")
-        self.target.train_step()  # fails here, not in the timed loop, if the entry cannot train
+        self.target.step()  # fails here, not in the timed loop, if the entry cannot train
 
     def time_train_step(self, name: str) -> None:
-        self.target.train_step()
+        self.target.step()
 
 
 class InferHeavy(Infer):
@@ -166,7 +138,10 @@ class TrainStepHeavy(TrainStep):
 
 
 class Counts:
-    """Parameters, MACs and FLOPs of one inference forward at batch 1: exact, so any change is real."""
+    """Parameters, MACs, FLOPs and peak bytes of one inference forward at batch 1.
+
+    Counted, not timed: the same at every run of a commit, so any change between commits is real.
+    """
 
     params = [ALL_ENTRIES]
     param_names = ["entry"]
@@ -189,3 +164,8 @@ class Counts:
         return count_ops(self.target.module, self.target.inputs, "infer").flops
 
     track_flops.unit = "FLOPs"
+
+    def track_peak_bytes(self, name: str) -> int:
+        return peak_memory(self.target.module, self.target.inputs, "infer", "cpu").peak_bytes
+
+    track_peak_bytes.unit = "bytes"

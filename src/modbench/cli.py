@@ -20,6 +20,9 @@ COMMANDS = {
     "measure": "measure",
     "compare": "compare",
     "profile": "profile",
+    "claims": "claims",
+    "report": "report",
+    "history": "history",
 }
 
 

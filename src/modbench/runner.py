@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import torch
 
-from modbench.catalog import load_plugin
+from modbench.catalog import get_entry, load_plugin
 from modbench.catalog.registry import first_line
 from modbench.environment import current_environment
 from modbench.errors import UsageError
@@ -59,6 +59,11 @@ class EntrySpec:
     @classmethod
     def of(cls, name: str, overrides: dict[str, Any] | None = None, input_shape: Sequence[int] | None = None) -> EntrySpec:
         return cls(name, tuple(sorted((overrides or {}).items())), tuple(input_shape) if input_shape else None)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The entry's full config with the overrides applied (checked, without building anything)."""
+        return get_entry(self.name).config(dict(self.overrides))
 
     def target(self) -> Target:
         return _entry_target(self)
@@ -104,14 +109,18 @@ class Task:
 def plan_tasks(sources: Sequence[Source], batches: Sequence[int], settings: Sequence[Settings]) -> list[Task]:
     """One task per source × settings × batch, an entry's tasks adjacent.
 
-    Each catalog entry is built here once, so a bad config is a usage error before anything runs.
+    Mistakes are usage errors here, before anything runs: an unknown entry or config key, and,
+    for an entry whose config or input shape the user changed, a module that cannot be built or
+    cannot take its input (one forward at batch 1). An entry at its default config is not built
+    here: whether it runs is the measurement's business, recorded like any other failure.
     """
     tasks = []
     for source in sources:
-        target = source.target() if isinstance(source, EntrySpec) else source
+        if isinstance(source, EntrySpec) and (source.overrides or source.input_shape):
+            source.target().checked_build(1)
         for setting in settings:
             for batch in batches:
-                tasks.append(Task(record_key(target, batch, setting), source, batch, setting))
+                tasks.append(Task(record_key(source, batch, setting), source, batch, setting))
     return tasks
 
 
@@ -121,7 +130,7 @@ def tasks_from_plan(plan: Sequence[dict[str, Any]]) -> list[Task]:
     for item in plan:
         spec = EntrySpec.of(item["entry"], item["overrides"], item["input_shape"])
         settings = Settings(**{**item["settings"], "metrics": tuple(item["settings"]["metrics"])})
-        tasks.append(Task(record_key(spec.target(), item["batch"], settings), spec, item["batch"], settings))
+        tasks.append(Task(record_key(spec, item["batch"], settings), spec, item["batch"], settings))
     return tasks
 
 
@@ -131,28 +140,38 @@ def execute(task: Task) -> Record:
         target = task.source.target() if isinstance(task.source, EntrySpec) else task.source
         return measure_target(target, task.batch, task.settings)
     except Exception as error:  # every failure is recorded with its reason; none stops the run
-        if task.settings.device == "cuda":
-            torch.cuda.empty_cache()  # give back what the failed step held, for the next entry
-        return failure_record(task, failure_status(error), describe(error))
+        record = failure_record(task, failure_status(error), describe(error))
+    if task.settings.device == "cuda":
+        # Only now, with the traceback (and the tensors its frames held) gone, is the memory free.
+        torch.cuda.empty_cache()
+    return record
 
 
 def failure_status(error: BaseException) -> str:
     """``oom`` when ``error`` (or what caused it) is an out-of-memory error, else ``failed``."""
-    seen: BaseException | None = error
-    for _ in range(8):  # cause chains are short; the bound guards against a cycle
-        if seen is None:
-            break
-        if isinstance(seen, (torch.OutOfMemoryError, MemoryError)) or _OOM_MESSAGE.search(str(seen)):
-            return "oom"
-        seen = seen.__cause__ or seen.__context__
-    return "failed"
+    return "oom" if _out_of_memory(error) is not None else "failed"
 
 
 def describe(error: BaseException) -> str:
-    """One line saying what went wrong (a usage error's message already names its cause)."""
-    if isinstance(error, UsageError):
-        return first_line(error)
-    return f"{type(error).__name__}: {first_line(error)}"
+    """One line saying what went wrong: the out-of-memory error itself when there is one, a usage
+    error's message (which already names its cause), or the exception's type and first line."""
+    cause = _out_of_memory(error) or error
+    if isinstance(cause, UsageError):
+        return first_line(cause)
+    return f"{type(cause).__name__}: {first_line(cause)}"
+
+
+def _out_of_memory(error: BaseException) -> BaseException | None:
+    seen: BaseException | None = error
+    for _ in range(8):  # cause chains are short; the bound guards against a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, (torch.OutOfMemoryError, MemoryError)) or (
+            not isinstance(seen, UsageError) and _OOM_MESSAGE.search(str(seen))  # a usage error quotes its cause
+        ):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def failure_record(task: Task, status: str, reason: str) -> Record:
@@ -242,10 +261,10 @@ class Progress:
         pass
 
 
-def summary(record: Record) -> str:
-    """A record in a few words: ``ok 1.23 ms`` or ``timeout (exceeded ...)``."""
+def summary(record: Record, reason: bool = True) -> str:
+    """A record in a few words: ``ok 1.23 ms``, ``timeout``, or with ``reason`` ``timeout (exceeded ...)``."""
     if not record.ok:
-        return f"{record.status} ({record.error})"
+        return f"{record.status} ({record.error})" if reason else record.status
     return "ok" + (f" {record.latency_ms:.4g} ms" if record.latency_ms is not None else "")
 
 
@@ -257,7 +276,8 @@ class LineProgress(Progress):
 
     def end(self, task: Task, record: Record) -> None:
         super().end(task, record)
-        print(f"modbench: [{self.done}/{self.total}] {task.label}: {summary(record)}", file=self.stream, flush=True)
+        # Failures are named with their reason once, at the end of the run.
+        print(f"modbench: [{self.done}/{self.total}] {task.label}: {summary(record, reason=False)}", file=self.stream, flush=True)
 
 
 class BarProgress(Progress):

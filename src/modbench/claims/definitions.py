@@ -1,24 +1,10 @@
 """The claims of SPEC §4 as data: each quoted from its seed article, tested on catalog entries.
 
-Words the seeds use are read as fixed thresholds, the same in every claim, so a verdict never
-depends on a number chosen for one claim:
-
-========================  ==========================================================
-the seed says             modbench checks
-========================  ==========================================================
-about x (约)               within 10 % of x
-reduces / fewer (减少)     ratio ≤ 0.95 (at least 5 % less)
-faster / speeds up         latency ratio ≤ 0.95 (at least 5 % less time)
-greatly / markedly (大大)  ratio ≤ 0.5
-far fewer / enormous       ratio ≤ 0.1 (an order of magnitude)
-almost none (几乎不, 极少)  ratio ≤ 1.05 (at most 5 % more)
-comparable (相当)          ratio ≤ 1.25
-efficient on long input    growth exponent ≤ 1.2 (at most linear)
-========================  ==========================================================
-
-"FLOPs" in the GhostNet, MobileNetV3 and CBAM papers are multiply-adds, so those claims compare
-``macs``; modbench's ``flops`` (two per multiply-add plus element-wise work) is shown beside them.
-Published figures are data with their source, shown next to the measurements.
+Words the seeds use are read as fixed thresholds (:data:`THRESHOLDS`), the same in every claim,
+so a verdict never depends on a number chosen for one claim. "FLOPs" in the GhostNet,
+MobileNetV3 and CBAM papers are multiply-adds, so those claims compare ``macs``; modbench's
+``flops`` (two per multiply-add plus element-wise work) is shown beside them. Published figures
+are data with their source, shown next to the measurements, never used in their place.
 """
 
 from __future__ import annotations
@@ -59,6 +45,18 @@ FAR_FEWER = 0.1
 NEGLIGIBLE = 1.05
 COMPARABLE = 1.25
 LINEAR_GROWTH = 1.2
+
+THRESHOLDS: tuple[tuple[str, str], ...] = (
+    ("about x (约)", f"within {ABOUT:.0%} of x"),
+    ("reduces, fewer, lower (减少)", f"ratio ≤ {FEWER} (at least 5 % less)"),
+    ("faster, speeds up (提升速度)", f"latency ratio ≤ {FASTER}"),
+    ("greatly, markedly (大大, 显著)", f"ratio ≤ {GREATLY}"),
+    ("far fewer, enormous (十分庞大)", f"ratio ≤ {FAR_FEWER} (an order of magnitude)"),
+    ("almost none, minimal (几乎不, 极少)", f"ratio ≤ {NEGLIGIBLE} (at most 5 % more)"),
+    ("comparable (相当)", f"ratio ≤ {COMPARABLE}"),
+    ("efficient on long input", f"growth exponent ≤ {LINEAR_GROWTH} (at most linear)"),
+)
+"""How the seeds' words are read: (the words, the check)."""
 
 VERDICT_RULE = (
     "Each voting check holds or is refuted by its measured number; a check whose number is missing "

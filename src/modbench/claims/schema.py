@@ -27,6 +27,9 @@ OUTCOMES = ("holds", "refuted", "unmeasured", "context")
 DEVICE_METRICS = frozenset({"latency_ms", "latency_iqr_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes"})
 """Results columns that depend on where they were measured; counts (params, MACs, FLOPs) do not."""
 
+SPREAD_COLUMNS = {"latency_ms": "latency_iqr_ms"}
+"""Columns whose samples scatter, and the column holding their inter-quartile range."""
+
 FrozenConfig = tuple[tuple[str, Any], ...]
 
 

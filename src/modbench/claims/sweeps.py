@@ -41,6 +41,13 @@ class GhostPoint:
         """m = ceil(n/s): the primary convolution's output channels."""
         return -(-self.n // self.s)
 
+    def part_elements(self, part: str) -> int:
+        """Feature-map elements a part reads and writes per sample (its input and its output)."""
+        area = self.hw * self.hw
+        if part == "primary":
+            return (self.c + self.intrinsic) * area
+        return self.intrinsic * self.s * area
+
     def label(self) -> str:
         return f"c={self.c} n={self.n} k={self.k} s={self.s} d={self.d} hw={self.hw}"
 

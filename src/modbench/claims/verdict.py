@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from modbench.catalog import get_entry
-from modbench.claims.schema import DEVICE_METRICS, Check, Claim, Comparison, Expect, Growth, ProbeCheck, Side
+from modbench.claims.schema import DEVICE_METRICS, SPREAD_COLUMNS, Check, Claim, Comparison, Expect, Growth, ProbeCheck, Side
 from modbench.records import canonical_config
 
 
@@ -27,7 +27,8 @@ class CheckResult:
     """One check of one claim, with the numbers it was decided on.
 
     ``kind`` is ``ratio`` (candidate / baseline), ``candidate`` (the candidate's own value),
-    ``growth`` (a log-log slope) or ``probe``. ``note`` says why a check is unmeasured.
+    ``growth`` (a log-log slope) or ``probe``. ``low`` and ``high`` bound ``measured`` when the
+    inputs scatter (latency: from the quartiles). ``note`` says why a check is unmeasured.
     """
 
     claim: str
@@ -43,6 +44,9 @@ class CheckResult:
     outcome: str
     votes: bool
     note: str | None = None
+    low: float | None = None
+    high: float | None = None
+    expect_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,22 @@ def side_config(side: Side) -> dict[str, Any]:
     return get_entry(side.entry).config(side.overrides)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A measured value with the spread of its samples (``spread`` = IQR; 0 for counts)."""
+
+    value: float
+    spread: float = 0.0
+
+    @property
+    def low(self) -> float:
+        return self.value - self.spread / 2
+
+    @property
+    def high(self) -> float:
+        return self.value + self.spread / 2
+
+
 class Results:
     """A results table indexed for lookups by side, metric and device.
 
@@ -115,16 +135,20 @@ class Results:
             rows = rows.sort_values("timestamp", kind="stable")
         self._rows = rows
 
-    def value(self, side: Side, metric: str, device: str) -> tuple[float | None, str | None]:
-        """(value, None) when measured; (None, why not) otherwise."""
+    def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
+        """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""
+        return self.lookup(side.entry, side_key(side), side.batch, side.mode, metric, device, side.describe())
+
+    def lookup(
+        self, entry: str, config_key: str, batch: int, mode: str, metric: str, device: str, name: str | None = None
+    ) -> tuple[Measured | None, str | None]:
+        """Like :meth:`value`, for any row key (also targets that are not catalog entries)."""
         rows = self._rows
+        name = name or entry
         if metric not in rows.columns:
             return None, f"{metric} not measured"
         match = rows[
-            (rows["entry"] == side.entry)
-            & (rows["config_key"] == side_key(side))
-            & (rows["batch"] == side.batch)
-            & (rows["mode"] == side.mode)
+            (rows["entry"] == entry) & (rows["config_key"] == config_key) & (rows["batch"] == batch) & (rows["mode"] == mode)
         ]
         measured = match[match[metric].notna()]
         if metric in DEVICE_METRICS:
@@ -132,13 +156,27 @@ class Results:
             if here.empty:
                 elsewhere = sorted(set(measured["device"]))
                 where = f" (measured on {', '.join(elsewhere)} only)" if elsewhere else ""
-                return None, f"{metric} of {side.describe()} not measured on {device}{where}"
+                return None, f"{metric} of {name} not measured on {device}{where}"
             measured = here
         elif not measured.empty and (measured["device"] == device).any():
             measured = measured[measured["device"] == device]
         if measured.empty:
-            return None, f"{metric} of {side.describe()} not measured"
-        return float(measured[metric].iloc[-1]), None
+            return None, f"{metric} of {name} not measured"
+        row = measured.iloc[-1]
+        spread_column = SPREAD_COLUMNS.get(metric)
+        spread = row.get(spread_column) if spread_column else None
+        return Measured(float(row[metric]), float(spread) if spread is not None and pd.notna(spread) else 0.0), None
+
+    @property
+    def devices(self) -> list[str]:
+        """Devices with at least one latency or memory number, CPU first."""
+        timed = self._rows[[c for c in DEVICE_METRICS if c in self._rows.columns]].notna().any(axis=1)
+        return sorted(set(self._rows.loc[timed, "device"]), key=lambda d: (d != "cpu", d)) if len(self._rows) else []
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The ok fp32 rows, with their canonical ``config_key``."""
+        return self._rows
 
 
 def ratio(candidate: float, baseline: float) -> float:
@@ -161,10 +199,22 @@ def _outcome(expect: Expect | None, measured: float, target: float | None) -> st
     return "holds" if target is not None and expect.agrees(measured, target) else "refuted"
 
 
+def ratio_range(candidate: Measured, baseline: Measured) -> tuple[float, float]:
+    """The ratio's range when each side may lie anywhere between its quartiles."""
+    if baseline.low <= 0:
+        return ratio(candidate.low, baseline.high), math.inf
+    return ratio(candidate.low, baseline.high), ratio(candidate.high, baseline.low)
+
+
 def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Results, device: str) -> CheckResult:
-    """One check of one comparison on ``device``."""
+    """One check of one comparison on ``device``.
+
+    A timed number scatters: when the ratio computed from the two sides' quartiles falls on both
+    sides of the expectation, the check is ``unmeasured`` (too noisy to decide) rather than
+    decided by the medians alone.
+    """
     candidate, why = results.value(comparison.candidate, check.metric, device)
-    baseline: float | None = None
+    baseline: Measured | None = None
     if why is None and check.on == "ratio" and comparison.baseline is not None:
         baseline, why = results.value(comparison.baseline, check.metric, device)
     expected = None
@@ -177,25 +227,37 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
         "label": check.label,
         "metric": check.metric,
         "kind": check.on,
+        "candidate": candidate.value if candidate is not None else None,
+        "baseline": baseline.value if baseline is not None else None,
         "expected": expected,
         "expected_text": check.expect.text if check.expect is not None else "",
+        "expect_kind": check.expect.kind if check.expect is not None else None,
         "votes": check.votes,
     }
     if why is not None or candidate is None:
-        return CheckResult(candidate=candidate, baseline=baseline, measured=None, outcome="unmeasured", note=why, **common)
-    measured = ratio(candidate, baseline) if check.on == "ratio" and baseline is not None else candidate
-    return CheckResult(candidate=candidate, baseline=baseline, measured=measured, outcome=_outcome(check.expect, measured, expected), **common)
+        return CheckResult(measured=None, outcome="unmeasured", note=why, **common)
+    if baseline is not None:
+        measured = ratio(candidate.value, baseline.value)
+        low, high = ratio_range(candidate, baseline)
+    else:
+        measured, low, high = candidate.value, candidate.low, candidate.high
+    outcome = _outcome(check.expect, measured, expected)
+    note = None
+    if outcome != "context" and {_outcome(check.expect, low, expected), _outcome(check.expect, high, expected)} != {outcome}:
+        outcome = "unmeasured"
+        note = f"too noisy to decide: between the quartiles the ratio spans {fmt(low)}–{fmt(high)}"
+    return CheckResult(measured=measured, low=low, high=high, outcome=outcome, note=note, **common)
 
 
 def judge_growth(claim: Claim, growth: Growth, results: Results, device: str) -> CheckResult:
     """The growth exponent of one metric over a swept config value."""
-    values = []
+    values: list[float] = []
     why = None
     for side in growth.sides():
-        value, why = results.value(side, growth.metric, device)
-        if value is None:
+        found, why = results.value(side, growth.metric, device)
+        if found is None:
             break
-        values.append(value)
+        values.append(found.value)
     common = {
         "claim": claim.id,
         "comparison": f"{growth.entry} over {growth.parameter} = {', '.join(map(str, growth.values))}",
@@ -206,6 +268,7 @@ def judge_growth(claim: Claim, growth: Growth, results: Results, device: str) ->
         "baseline": None,
         "expected": growth.expect.value if growth.expect is not None else None,
         "expected_text": growth.expect.text if growth.expect is not None else "",
+        "expect_kind": growth.expect.kind if growth.expect is not None else None,
         "votes": growth.expect is not None,
     }
     if why is not None:
@@ -230,6 +293,7 @@ def judge_probe(claim: Claim, probe: ProbeCheck, probes: Mapping[str, float]) ->
         "baseline": None,
         "expected": probe.expect.value,
         "expected_text": probe.expect.text,
+        "expect_kind": probe.expect.kind,
         "votes": True,
     }
     if value is None:
@@ -250,24 +314,24 @@ def combine(outcomes: Iterable[str]) -> str:
 
 
 def summarise(checks: Sequence[CheckResult]) -> str:
-    """One line per voting check label: the outcome (or how many points hold) and the measured range."""
+    """One clause per voting check label: measured range, expectation, and how many comparisons hold."""
     parts = []
-    labels = dict.fromkeys(c.label for c in checks if c.votes)
-    for label in labels:
+    for label in dict.fromkeys(c.label for c in checks if c.votes):
         group = [c for c in checks if c.label == label and c.votes]
-        measured = [c for c in group if c.measured is not None]
-        if not measured:
-            parts.append(f"{label}: unmeasured")
-            continue
-        values = [c.measured for c in measured if c.measured is not None]
-        held = sum(c.outcome == "holds" for c in measured)
-        low, high = fmt(min(values)), fmt(max(values))
-        span = low if low == high else f"{low}–{high}"
-        verdict = combine(c.outcome for c in measured)
-        count = f" at {held}/{len(measured)}" if len(measured) > 1 else ""
-        unmeasured = len(group) - len(measured)
-        tail = f", {unmeasured} unmeasured" if unmeasured else ""
-        parts.append(f"{label} {span} (expected {group[0].expected_text}): {verdict}{count}{tail}")
+        values = [c.measured for c in group if c.measured is not None]
+        decided = [c for c in group if c.outcome in ("holds", "refuted")]
+        if values:
+            low, high = fmt(min(values)), fmt(max(values))
+            span = f" {low}" if low == high else f" {low}–{high}"
+        else:
+            span = ""
+        verdict = combine(c.outcome for c in group)
+        if len(group) > 1 and decided:
+            held = sum(c.outcome == "holds" for c in decided)
+            verdict += f" ({held}/{len(decided)} hold"
+            undecided = len(group) - len(decided)
+            verdict += f", {undecided} unmeasured)" if undecided else ")"
+        parts.append(f"{label}{span} (expected {group[0].expected_text}): {verdict}")
     return "; ".join(parts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import torch
 
@@ -52,7 +53,17 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
         raise UsageError(f"unknown {what} {value!r}; choose from: {', '.join(choices)} (closest: {', '.join(hints)})")
 
 
-def record_key(target: Target, batch: int, settings: Settings) -> RecordKey:
+class Keyed(Protocol):
+    """What a record key needs: an entry name and a config (a :class:`Target`, or a runner's ``EntrySpec``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config(self) -> dict[str, Any]: ...
+
+
+def record_key(target: Keyed, batch: int, settings: Settings) -> RecordKey:
     """The key a measurement of ``target`` at ``batch`` under ``settings`` is stored under."""
     return RecordKey(
         entry=target.name,
@@ -104,7 +115,10 @@ def measure_target(target: Target, batch: int, settings: Settings) -> Record:
             record.throughput = latency.throughput(batch)
             record.gflops_achieved = achieved_gflops(record.flops, latency.median_s, settings.mode)
         if "memory" in settings.metrics:
-            memory = peak_memory(module, inputs, settings.mode, settings.device, input_grad=input_grad)
+            memory = peak_memory(
+                module, inputs, settings.mode, settings.device,
+                input_grad=input_grad, warm_up="latency" not in settings.metrics,
+            )
             record.peak_bytes = memory.peak_bytes
             record.activation_bytes = memory.activation_bytes
             record.param_bytes = memory.param_bytes

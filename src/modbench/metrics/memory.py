@@ -55,15 +55,19 @@ class MemoryStats:
     resident_bytes: int
 
 
-def peak_memory(module: nn.Module, inputs: Inputs, mode: str, device: str, *, input_grad: bool = True) -> MemoryStats:
+def peak_memory(
+    module: nn.Module, inputs: Inputs, mode: str, device: str, *, input_grad: bool = True, warm_up: bool = True
+) -> MemoryStats:
     """Peak memory of one ``mode`` step of ``module`` (already on ``device``) on ``inputs``.
 
     ``input_grad`` (``train`` only): floating-point inputs require grad, as a block's inputs do
-    inside a network.
+    inside a network. ``warm_up=False`` skips the warm-up step, for a caller that has just run
+    the same steps (a latency measurement).
     """
     step_args = step_inputs(inputs, mode, input_grad)
     with preserved_state(module, mode):
-        _step(module, step_args, mode)  # warm-up; its outputs are freed on return
+        if warm_up:
+            _step(module, step_args, mode)  # its outputs are freed on return
         module.zero_grad(set_to_none=True)
         resident = _resident_bytes(module, step_args)
         if torch.device(device).type == "cuda":

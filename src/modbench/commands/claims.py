@@ -1,0 +1,77 @@
+"""``modbench claims``: measure what the seed articles' cost claims need, and give each a verdict.
+
+Verdicts: holds, refuted, mixed (some checks hold, others do not), unmeasured (nothing the claim
+needs was measured on this device). Refuted claims are findings, not errors: the exit status is
+0 when every measurement ran, 1 when some failed (named on stderr), 2 on a usage error, 130 when
+interrupted (the run is kept; finish it with ``modbench measure --resume RUN``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from modbench.claims.check import check_claims, run_probes
+from modbench.claims.definitions import CLAIMS, get_claims
+from modbench.claims.verdict import judge
+from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
+from modbench.commands.options import parse_name_list
+from modbench.metrics.core import DEVICES, METRICS
+from modbench.output import render
+from modbench.results import DEFAULT_RESULTS_DIR, load_runs
+from modbench.runner import progress_for
+
+HELP = "check the seed articles' cost claims against measurements: holds, refuted, mixed or unmeasured"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    ids = ", ".join(claim.id for claim in CLAIMS)
+    parser.add_argument("ids", nargs="*", metavar="CLAIM", help=f"claims to check (default: all): {ids}")
+    parser.add_argument("--list", action="store_true", help="list the claims and their sources without measuring")
+    parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
+    parser.add_argument(
+        "--metrics",
+        default=",".join(METRICS),
+        help=f"comma-separated subset of {','.join(METRICS)} (default: all; params,flops gives the count verdicts in seconds)",
+    )
+    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")
+    parser.add_argument(
+        "--from", dest="source", metavar="RESULTS", help="judge saved results (a run file or a directory of runs) instead of measuring"
+    )
+    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    claims = get_claims(args.ids)
+    if args.list:
+        rows = [
+            {"id": c.id, "#": c.number, "statement": c.statement, "seed": c.seed, "paper": c.paper or "", "table": c.table or ""}
+            for c in claims
+        ]
+        print(render(rows, args.format, ["#", "id", "statement", "seed"] if args.format == "table" else None))
+        return 0
+    status = 0
+    if args.source:
+        verdicts = judge(claims, load_runs(args.source), args.device, run_probes(claims))
+    else:
+        checked = check_claims(
+            claims,
+            device=args.device,
+            metrics=parse_name_list(args.metrics),
+            threads=args.threads,
+            results_dir=args.results_dir,
+            time_limit=args.time_limit,
+            progress=progress_for(sys.stderr),
+        )
+        verdicts = checked.verdicts
+        status = report_outcome(checked.outcome)
+    if args.format == "json":
+        print(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
+    else:
+        rows = [{"#": v.claim.number, "claim": v.claim.id, "verdict": v.verdict, "measured": v.summary} for v in verdicts]
+        print(render(rows, args.format))
+    return status

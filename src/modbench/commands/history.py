@@ -1,0 +1,75 @@
+"""``modbench history``: regressions over commits, from asv's results and modbench's saved runs.
+
+Reads asv's results directory (``asv run`` over a range of commits) and modbench's results store
+(``modbench measure`` runs, each stamped with its commit), orders every series over commits, finds
+the commits where a series changed (see :mod:`modbench.history.detect`), prints the regressions and
+writes ``<out>/history.md`` with a plot per regression under ``<out>/history/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from modbench.errors import UsageError
+from modbench.history import Thresholds, analyse, read_asv_results, read_store, write_report
+from modbench.history.report import change_rows
+from modbench.output import FORMATS, render
+from modbench.results import DEFAULT_RESULTS_DIR
+
+HELP = "find regressions over commits in asv's results and modbench's runs; write reports/history.md"
+
+DEFAULT_ASV_RESULTS = Path(".asv/results")  # results_dir in asv.conf.json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--asv-results", type=Path, metavar="DIR",
+                        help=f"asv's results directory (default {DEFAULT_ASV_RESULTS}/, when it exists)")
+    parser.add_argument("--results-dir", "--results", dest="results_dir", type=Path, metavar="DIR",
+                        help=f"modbench's saved runs (default {DEFAULT_RESULTS_DIR}/, when it exists)")
+    parser.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                        help="where history.md and history/*.png go (default reports/)")
+    parser.add_argument("--repo", type=Path, default=Path("."), metavar="DIR",
+                        help="git repository whose history orders the commits (default .; commit dates otherwise)")
+    parser.add_argument("--alpha", type=float, default=Thresholds.alpha,
+                        help=f"significance level of the Mann-Whitney U test (default {Thresholds.alpha})")
+    parser.add_argument("--min-effect", type=float, default=Thresholds.min_effect, metavar="FRACTION",
+                        help=f"smallest relative change of a timing or memory reported (default {Thresholds.min_effect})")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="format of the regressions printed")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}; e.g. --alpha 0.01")
+    if args.min_effect < 0:
+        raise UsageError(f"--min-effect must be a non-negative fraction, got {args.min_effect}; e.g. --min-effect 0.1")
+    frames, sources = [], []
+    asv_dir = _source_dir(args.asv_results, DEFAULT_ASV_RESULTS)
+    if asv_dir is not None:
+        frames.append(read_asv_results(asv_dir))
+        sources.append(f"asv results in `{asv_dir}`: {len(frames[-1])} values")
+    store_dir = _source_dir(args.results_dir, DEFAULT_RESULTS_DIR)
+    if store_dir is not None:
+        frames.append(read_store(store_dir))
+        sources.append(f"modbench runs in `{store_dir}`: {len(frames[-1])} values")
+    if not any(len(frame) for frame in frames):
+        raise UsageError(
+            "no results to read: run `asv run` (docs/asv.md) or `modbench measure`, "
+            "or point --asv-results / --results-dir at a results directory"
+        )
+    history = analyse(frames, sources, args.repo, Thresholds(alpha=args.alpha, min_effect=args.min_effect))
+    page = write_report(history, args.out)
+    print(render(change_rows(history.regressions), args.format))
+    print(f"{len(history.regressions)} regression(s), {len(history.improvements)} improvement(s) "
+          f"in {len(history.series)} series; report: {page}", file=sys.stderr)
+    return 0
+
+
+def _source_dir(given: Path | None, default: Path) -> Path | None:
+    """The directory asked for (which must exist), else the default one if it exists."""
+    if given is not None:
+        if not given.is_dir():
+            raise UsageError(f"{str(given)!r} is not a directory; pass the results directory itself")
+        return given
+    return default if default.is_dir() else None

@@ -1,0 +1,129 @@
+"""``modbench report``: measure the whole catalog and every claim, then write the reports.
+
+With no arguments this is the main job: every catalog entry at its default config (quick
+latency), every claim's comparisons (full latency), the Ghost modules' two convolutions alone,
+and the batch-size curves, on the default device, into ``reports/``: ``claims.md``,
+``catalog.md``, ``catalog.csv``, ``claims.json``, ``report.html`` (self-contained, plots
+embedded), ``plots/``, the runs as JSONL under ``results/`` and ``run-<device>.json``. A report
+directory may hold runs from several devices (copy a GPU machine's ``results/`` and
+``run-cuda.json`` in and run ``--render-only``): the page then shows each device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from modbench.catalog import get_entry, list_entries
+from modbench.claims.check import Plan, Request, claim_requests, ghost_part_targets, merge, run_plan, run_probes
+from modbench.claims.definitions import CLAIMS
+from modbench.claims.schema import Claim, Side
+from modbench.claims.sweeps import BATCH_CURVES
+from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
+from modbench.errors import UsageError
+from modbench.metrics.core import DEVICES, METRICS
+from modbench.output import render
+from modbench.report import RunInfo, judge_devices, load_run_infos, write_report
+from modbench.claims.verdict import Results
+from modbench.results import load_runs
+from modbench.runner import progress_for
+
+HELP = "measure the catalog and every claim, and write claims.md, catalog.md/.csv and report.html"
+
+DEFAULT_OUT = Path("reports")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report directory (default {DEFAULT_OUT}/)")
+    parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
+    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--quick", action="store_true", help="quick latency for the claims too: a smoke run, rougher latency verdicts")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
+    parser.add_argument(
+        "--render-only", action="store_true", help="measure nothing: rebuild the files from the runs already in OUT/results"
+    )
+
+
+def report_plans(claims: tuple[Claim, ...], quick: bool) -> tuple[Plan, Plan]:
+    """(catalog entries to measure, modules that are not entries): the catalog, the claims, the curves; the Ghost parts.
+
+    Two plans, so the first, all catalog entries, is a resumable run (``modbench measure --resume``).
+    """
+    every = frozenset(METRICS)
+    catalog = []
+    for name in list_entries():
+        catalog.append(Request(Side.of(name), every, quick=True))
+        if "train-cost" in get_entry(name).tags:
+            catalog.append(Request(Side.of(name, mode="train"), every, quick=True))
+    claimed = [Request(r.side, r.metrics, quick) for r in claim_requests(claims)]
+    curves = [
+        Request(Side(side.entry, side.config, batch, side.mode), frozenset({"latency"}), quick=True)
+        for curve in BATCH_CURVES
+        for side in curve.sides
+        for batch in curve.batches
+    ]
+    return Plan(requests=tuple(merge(claimed + catalog + curves))), Plan(requests=(), targets=tuple(ghost_part_targets()))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def measure(args: argparse.Namespace) -> int:
+    """Run both plans into OUT/results, the probes, and save this run's description; the exit status."""
+    started, clock, load_before = _now(), time.perf_counter(), os.getloadavg()
+    entries, parts = report_plans(CLAIMS, args.quick)
+    options = {
+        "device": args.device,
+        "threads": args.threads,
+        "results_dir": args.out / "results",
+        "time_limit": args.time_limit,
+        "progress": progress_for(sys.stderr),
+    }
+    outcomes = [run_plan(entries, **options)]
+    if not outcomes[0].interrupted:
+        outcomes.append(run_plan(parts, **options))
+    statuses = [report_outcome(outcome) for outcome in outcomes]
+    if any(outcome.interrupted for outcome in outcomes):
+        return 130
+    info = RunInfo(
+        device=args.device,
+        command=f"modbench report --out {args.out} --device {args.device}" + (" --quick" if args.quick else ""),
+        run_id=", ".join(str(outcome.run_id) for outcome in outcomes),
+        started=started,
+        finished=_now(),
+        duration_s=time.perf_counter() - clock,
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        catalog_timing="quick",
+        claims_timing="quick" if args.quick else "full",
+        probes=run_probes(CLAIMS),
+    )
+    info.save(info.path(args.out))
+    return max(statuses)
+
+
+def run(args: argparse.Namespace) -> int:
+    status = 0
+    if not args.render_only:
+        status = measure(args)
+        if status == 130:
+            return status
+    results = args.out / "results"
+    if not results.is_dir():
+        raise UsageError(f"{results} holds no runs; run `modbench report --out {args.out}` without --render-only first")
+    frame = load_runs(results)
+    infos = load_run_infos(args.out)
+    paths = write_report(frame, infos, args.out)
+    verdicts = judge_devices(Results(frame), CLAIMS, infos)
+    rows = [
+        {"#": v.claim.number, "claim": v.claim.id, **{f"verdict ({d})": vs[i].verdict for d, vs in verdicts.items()}}
+        for i, v in enumerate(next(iter(verdicts.values())))
+    ]
+    print(render(rows, "table"))
+    print(f"modbench: wrote {len(paths)} files to {args.out}/ (open {args.out / 'report.html'})", file=sys.stderr)
+    return status

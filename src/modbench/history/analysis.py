@@ -1,0 +1,47 @@
+"""Put the sources together, order each series over commits, and find its changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from modbench.history.detect import Change, Thresholds, detect_changes
+from modbench.history.table import SeriesKey, empty_history, git_order, series_tables
+
+
+@dataclass(frozen=True)
+class History:
+    """What the report shows: every series in commit order, the changes found, and how."""
+
+    series: dict[SeriesKey, pd.DataFrame]
+    changes: list[Change]
+    sources: list[str]  # one line per source read, e.g. "asv results in .asv/results"
+    order: str  # how commits were ordered: "git" or "commit dates"
+    thresholds: Thresholds
+
+    @property
+    def regressions(self) -> list[Change]:
+        return [change for change in self.changes if change.regression]
+
+    @property
+    def improvements(self) -> list[Change]:
+        return [change for change in self.changes if not change.regression]
+
+
+def analyse(
+    frames: Sequence[pd.DataFrame],
+    sources: list[str],
+    repo: str | Path | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> History:
+    """The history of every series in ``frames`` (history tables), commits ordered by ``repo``'s git history if given."""
+    non_empty = [frame for frame in frames if not frame.empty]
+    history = pd.concat(non_empty, ignore_index=True) if non_empty else empty_history()
+    order = git_order(repo) if repo is not None else {}
+    series = dict(series_tables(history, order))
+    changes = [change for key, table in series.items() for change in detect_changes(table, key, thresholds)]
+    known = bool(order) and history["commit"].isin(order.keys()).all()
+    return History(series, changes, sources, "git history" if known else "commit dates", thresholds)

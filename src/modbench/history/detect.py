@@ -1,0 +1,158 @@
+"""Find the commits where a series changed level, and say whether the change is real.
+
+Two parts, because neither alone is enough:
+
+* **Step detection** (where): binary segmentation of the per-commit values. Within a stretch of
+  commits, every split is a candidate, best first by how much it lowers the L1 cost (the sum of
+  absolute deviations from each side's median, robust to a stray commit); the first candidate
+  that passes the test below becomes a change point, and both sides are searched again.
+* **A test** (whether): a step counts only if it is *statistically* there and *large enough*.
+  With recorded samples on both sides (``asv run --record-samples``: every timing, not only the
+  median), a two-sided Mann-Whitney U test on the pooled samples of the two neighbouring
+  segments must give ``p < alpha``. Without them, the segments' interquartile bands (every
+  commit's value ± half its IQR) must not overlap. For timings and memory the relative change of
+  the segment medians must also reach ``min_effect``, so a shift that is real but too small to
+  matter is not reported; a count (parameters, MACs, FLOPs) is exact, so any change is real.
+
+Once all change points are found they are judged again against their final neighbours (a point
+found inside a wide segment may not survive once the segment is cut further), until none drops.
+Lower is better for everything modbench measures, so a step up is a regression and a step down
+an improvement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from modbench.history.table import SeriesKey
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How sure and how large a change must be to be reported."""
+
+    alpha: float = 0.01
+    min_effect: float = 0.10
+    min_samples: int = 5  # per side, for the Mann-Whitney test; fewer and the IQR bands decide
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of level in one series: where it started, from what to what, and the evidence."""
+
+    series: SeriesKey
+    kind: str
+    unit: str
+    commit: str  # the first commit at the new level: where the change started
+    previous_commit: str  # the last commit at the old level
+    position: int  # index of ``commit`` in the series' commit order
+    before: float  # median of the per-commit values of the old level
+    after: float  # median of the per-commit values of the new level
+    test: str  # "mann-whitney", "iqr-bands" or "exact"
+    p_value: float | None
+
+    @property
+    def ratio(self) -> float:
+        """after / before (``inf`` when before was 0)."""
+        return self.after / self.before if self.before else float("inf")
+
+    @property
+    def regression(self) -> bool:
+        return self.after > self.before
+
+
+def detect_changes(table: pd.DataFrame, series: SeriesKey, thresholds: Thresholds = Thresholds()) -> list[Change]:
+    """The changes of level in one series' table (rows in commit order, :data:`~modbench.history.table.COLUMNS`)."""
+    judge = _Judge(table, series, thresholds)
+    points: set[int] = set()
+    _segment(judge, 0, len(table), points)
+    ordered = sorted(points)
+    while True:
+        bounds = [0, *ordered, len(table)]
+        kept = [point for i, point in enumerate(ordered) if judge(bounds[i], point, bounds[i + 2]) is not None]
+        if kept == ordered:
+            break
+        ordered = kept
+    bounds = [0, *ordered, len(table)]
+    return [judge(bounds[i], point, bounds[i + 2]) for i, point in enumerate(ordered)]  # type: ignore[misc]
+
+
+def _segment(judge: _Judge, start: int, stop: int, points: set[int]) -> None:
+    for split in judge.candidate_splits(start, stop):
+        if judge(start, split, stop) is not None:
+            points.add(split)
+            _segment(judge, start, split, points)
+            _segment(judge, split, stop, points)
+            return
+
+
+class _Judge:
+    """Tests whether the segments ``[start, split)`` and ``[split, stop)`` of one series differ."""
+
+    def __init__(self, table: pd.DataFrame, series: SeriesKey, thresholds: Thresholds) -> None:
+        self.table = table
+        self.series = series
+        self.thresholds = thresholds
+        self.values = table["value"].to_numpy(dtype=float)
+        half_iqr = table["iqr"].fillna(0.0).to_numpy(dtype=float) / 2
+        self.low = self.values - half_iqr
+        self.high = self.values + half_iqr
+        self.samples = [tuple(s) if isinstance(s, (tuple, list)) else () for s in table["samples"]]
+        self.kind = str(table["kind"].iloc[0])
+
+    def candidate_splits(self, start: int, stop: int) -> list[int]:
+        """Every split of ``[start, stop)``, the one that lowers the L1 cost most first."""
+        total = _l1(self.values[start:stop])
+        gains = [
+            (total - _l1(self.values[start:split]) - _l1(self.values[split:stop]), split)
+            for split in range(start + 1, stop)
+        ]
+        return [split for _, split in sorted(gains, key=lambda gain: (-gain[0], gain[1]))]
+
+    def __call__(self, start: int, split: int, stop: int) -> Change | None:
+        before = float(np.median(self.values[start:split]))
+        after = float(np.median(self.values[split:stop]))
+        if after == before:
+            return None
+        if self.kind == "count":
+            test, p_value = "exact", None
+        else:
+            if before <= 0 or abs(after / before - 1) < self.thresholds.min_effect:
+                return None
+            test, p_value = self._test(start, split, stop)
+            if test == "mann-whitney" and p_value >= self.thresholds.alpha:
+                return None
+            if test == "iqr-bands" and not self._bands_apart(start, split, stop):
+                return None
+        return Change(
+            series=self.series,
+            kind=self.kind,
+            unit=str(self.table["unit"].iloc[0]),
+            commit=str(self.table["commit"].iloc[split]),
+            previous_commit=str(self.table["commit"].iloc[split - 1]),
+            position=split,
+            before=before,
+            after=after,
+            test=test,
+            p_value=p_value,
+        )
+
+    def _test(self, start: int, split: int, stop: int) -> tuple[str, float | None]:
+        left = [value for samples in self.samples[start:split] for value in samples]
+        right = [value for samples in self.samples[split:stop] for value in samples]
+        if min(len(left), len(right)) < self.thresholds.min_samples:
+            return "iqr-bands", None
+        return "mann-whitney", float(mannwhitneyu(left, right, alternative="two-sided").pvalue)
+
+    def _bands_apart(self, start: int, split: int, stop: int) -> bool:
+        left = (self.low[start:split].min(), self.high[start:split].max())
+        right = (self.low[split:stop].min(), self.high[split:stop].max())
+        return bool(right[0] > left[1] or right[1] < left[0])
+
+
+def _l1(values: np.ndarray) -> float:
+    return float(np.abs(values - np.median(values)).sum()) if len(values) else 0.0

@@ -1,0 +1,181 @@
+"""``reports/history.md`` and one plot per regressed series, from the history table and its changes.
+
+Reads results only: every number on the page comes from the history table, every verdict from
+:mod:`modbench.history.detect`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from modbench.history.analysis import History
+from modbench.history.detect import Change
+from modbench.output import render
+
+SHORT_HASH = 8
+REPORT_NAME = "history.md"
+PLOTS_DIR = "history"
+
+
+def change_rows(changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """One row per change, for the terminal, JSON and the report's tables."""
+    return [
+        {
+            "benchmark": change.series.benchmark,
+            "params": change.series.params,
+            "machine": change.series.machine,
+            "started_at": change.commit[:SHORT_HASH],
+            "previous": change.previous_commit[:SHORT_HASH],
+            "before": format_value(change.before, change.unit),
+            "after": format_value(change.after, change.unit),
+            "change": f"{change.ratio - 1:+.1%}" if change.before else "new",
+            "test": change.test,
+            "p_value": f"{change.p_value:.2g}" if change.p_value is not None else "",
+        }
+        for change in changes
+    ]
+
+
+def write_report(history: History, out_dir: str | Path) -> Path:
+    """Write ``<out_dir>/history.md`` and ``<out_dir>/history/<series>.png`` per regression; returns the page."""
+    out = Path(out_dir)
+    plots_dir = out / PLOTS_DIR
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    for stale in plots_dir.glob("*.png"):
+        stale.unlink()
+    plot_names = _plot_names(history.regressions)
+    for change in history.regressions:
+        plot_regression(history.series[change.series], change, plots_dir / plot_names[change])
+
+    commits = {commit for table in history.series.values() for commit in table["commit"]}
+    lines = [
+        "# Performance history",
+        "",
+        *[f"- {source}" for source in history.sources],
+        f"- {len(history.series)} series (one benchmark at one parameter set, machine and environment) "
+        f"over {len(commits)} commits, ordered by {history.order}",
+        f"- detection: binary segmentation of the per-commit values; a step counts when a two-sided "
+        f"Mann-Whitney U test on the samples gives p < {history.thresholds.alpha} (or, without samples, "
+        f"the interquartile bands do not overlap) and, for timings and memory, the change is at least "
+        f"{history.thresholds.min_effect:.0%}; counts are exact, so any change counts",
+        "",
+        f"## Regressions ({len(history.regressions)})",
+        "",
+    ]
+    if not history.regressions:
+        lines += ["None found.", ""]
+    else:
+        lines += [render(change_rows(history.regressions), "markdown"), ""]
+        for change in history.regressions:
+            lines += [
+                f"### {change.series.label()}",
+                "",
+                f"Started at `{change.commit[:SHORT_HASH]}` (after `{change.previous_commit[:SHORT_HASH]}`): "
+                f"{format_value(change.before, change.unit)} → {format_value(change.after, change.unit)} "
+                f"(×{change.ratio:.2f}), machine `{change.series.machine}`, environment `{change.series.env}`.",
+                "",
+                f"![{change.series.label()}]({PLOTS_DIR}/{plot_names[change]})",
+                "",
+                render(_series_rows(history.series[change.series]), "markdown"),
+                "",
+            ]
+    lines += [f"## Improvements ({len(history.improvements)})", ""]
+    lines += [render(change_rows(history.improvements), "markdown") if history.improvements else "None found.", ""]
+    lines += ["## Benchmarks", "", render(_benchmark_rows(history), "markdown"), ""]
+    page = out / REPORT_NAME
+    page.write_text("\n".join(lines))
+    return page
+
+
+def plot_regression(table: pd.DataFrame, change: Change, path: Path) -> None:
+    """The series over commits (median ± IQR/2, samples as dots), the step marked by its two levels."""
+    figure = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 4))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(table)))
+    for position, samples in zip(positions, table["samples"]):
+        if isinstance(samples, (tuple, list)) and samples:
+            axes.plot([position] * len(samples), samples, ".", color="#90a4ae", markersize=3, zorder=1)
+    axes.errorbar(positions, table["value"], yerr=table["iqr"].fillna(0) / 2, fmt="o-", color="#1565c0",
+                  capsize=3, zorder=2, label="median ± IQR/2")
+    axes.hlines(change.before, 0, change.position - 1, colors="#2e7d32", linestyles="--", label="before")
+    axes.hlines(change.after, change.position, len(table) - 1, colors="#c62828", linestyles="--", label="after")
+    axes.axvline(change.position - 0.5, color="#c62828", alpha=0.4)
+    axes.set_xticks(positions, [commit[:SHORT_HASH] for commit in table["commit"]], rotation=45, ha="right",
+                    fontsize=8)
+    axes.set_ylabel(change.unit)
+    axes.set_title(f"{change.series.label()}\n{change.ratio - 1:+.1%} at {change.commit[:SHORT_HASH]}", fontsize=9)
+    axes.legend(fontsize=8)
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value in a readable unit: seconds as µs/ms/s, bytes as KiB/MiB/GiB, counts with separators."""
+    if unit == "seconds":
+        for scale, name in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value * 1e9:.3g} ns"
+    if unit == "bytes":
+        for scale, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value:.0f} B"
+    if float(value).is_integer():
+        return f"{int(value):,} {unit}"
+    return f"{value:.4g} {unit}"
+
+
+def _series_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    unit = str(table["unit"].iloc[0])
+    return [
+        {
+            "commit": row.commit[:SHORT_HASH],
+            "date": row.date.strftime("%Y-%m-%d %H:%M") if pd.notna(row.date) else "",
+            "value": format_value(row.value, unit),
+            "iqr": format_value(row.iqr, unit) if pd.notna(row.iqr) else "",
+            "samples": len(row.samples) if isinstance(row.samples, (tuple, list)) else 0,
+        }
+        for row in table.itertuples()
+    ]
+
+
+def _benchmark_rows(history: History) -> list[dict[str, Any]]:
+    counts: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, table in history.series.items():
+        row = counts.setdefault((key.source, key.benchmark), {
+            "source": key.source, "benchmark": key.benchmark, "series": 0, "commits": 0,
+            "regressions": 0, "improvements": 0,
+        })
+        row["series"] += 1
+        row["commits"] = max(row["commits"], len(table))
+    for change in history.changes:
+        counts[(change.series.source, change.series.benchmark)]["regressions" if change.regression else "improvements"] += 1
+    return [counts[key] for key in sorted(counts)]
+
+
+def _plot_names(changes: Sequence[Change]) -> dict[Change, str]:
+    """A file name per regression: ``<benchmark>-<params>.png``, plus the machine and env when that is taken."""
+    names: dict[Change, str] = {}
+    used: set[str] = set()
+    for change in changes:
+        key = change.series
+        name = _slug(f"{key.benchmark}-{key.params}")
+        if name in used:
+            name = _slug(f"{key.benchmark}-{key.params}-{key.machine}-{key.env}")
+        if name in used:
+            name = f"{name}-{change.commit[:SHORT_HASH]}"
+        used.add(name)
+        names[change] = f"{name}.png"
+    return names
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("_")[:150]

@@ -1,0 +1,76 @@
+"""Read modbench's own results store (``modbench measure`` runs) into the history table.
+
+Each record carries the git commit of the modbench checkout that measured it, so runs made at
+different commits line up as a history. A series is one metric of one record key on one machine
+and environment; several records of the same key at one commit (repeated runs) become that
+commit's samples. Records without a commit (an installed, not checked-out, modbench) or that
+failed cannot be placed and are left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modbench.history.table import COLUMNS, empty_history
+from modbench.results import load_runs
+
+# metric column -> (kind, unit); latency's spread is the record's own interquartile range.
+METRICS = {
+    "latency_ms": ("time", "ms"),
+    "peak_bytes": ("memory", "bytes"),
+    "activation_bytes": ("memory", "bytes"),
+    "params": ("count", "parameters"),
+    "macs": ("count", "MACs"),
+    "flops": ("count", "FLOPs"),
+}
+KEY_LABEL = ("entry", "batch", "mode", "device", "dtype", "threads")
+
+
+def read_store(results_dir: str | Path) -> pd.DataFrame:
+    """The records in ``results_dir`` as history rows, one per metric, series and commit."""
+    records = load_runs(results_dir)
+    records = records[(records["status"] == "ok") & records["git_commit"].notna()]
+    rows: list[dict[str, Any]] = []
+    for metric, (kind, unit) in METRICS.items():
+        measured = records[records[metric].notna()]
+        if measured.empty:
+            continue
+        groups = measured.assign(
+            params=measured.apply(_params_label, axis=1),
+            env=measured["device_name"].astype(str) + ", torch " + measured["torch_version"].astype(str),
+        ).groupby(["machine_id", "env", "params", "git_commit"], sort=False)
+        for (machine, env, params, commit), group in groups:
+            values = group[metric].astype(float).to_numpy()
+            rows.append({
+                "source": "modbench",
+                "machine": machine,
+                "env": env,
+                "benchmark": metric,
+                "params": params,
+                "kind": kind,
+                "unit": unit,
+                "commit": commit,
+                "date": pd.to_datetime(group["timestamp"], utc=True).min(),
+                "value": float(np.median(values)),
+                "iqr": _spread(group, metric, values),
+                "samples": tuple(values) if len(values) > 1 else None,
+            })
+    return pd.DataFrame(rows, columns=COLUMNS) if rows else empty_history()
+
+
+def _params_label(record: pd.Series) -> str:
+    return ", ".join([f"{name}={record[name]}" for name in KEY_LABEL] + [f"config={record['config']}"])
+
+
+def _spread(group: pd.DataFrame, metric: str, values: np.ndarray) -> float:
+    """The interquartile range behind a commit's value: latency's own, or that of repeated records."""
+    if metric == "latency_ms" and group["latency_iqr_ms"].notna().any():
+        return float(group["latency_iqr_ms"].median())
+    if len(values) > 1:
+        q25, q75 = np.percentile(values, [25, 75])
+        return float(q75 - q25)
+    return 0.0

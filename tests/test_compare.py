@@ -1,0 +1,56 @@
+"""``modbench compare A B``: every metric side by side with B/A, as a table and as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from modbench.commands.compare import ratio, split_overrides
+from modbench.errors import UsageError
+
+
+def test_compare_as_json_has_both_records_and_the_ratios(cli: Callable, tmp_path: Path) -> None:
+    result = cli("compare", "relu", "swish", "--set", "channels=4", "--hw", "8", "--batch", "1,2",
+                 "--metrics", "params,flops", "--results-dir", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert (report["a"], report["b"]) == ("relu", "swish")
+    assert [r["entry"] for r in report["records"]] == ["relu", "relu", "swish", "swish"]
+    flops = {row["batch"]: row for row in report["rows"] if row["metric"] == "flops"}
+    for batch in (1, 2):
+        elements = batch * 4 * 8 * 8
+        assert flops[batch]["relu"] == elements
+        assert flops[batch]["swish"] == 2 * elements  # x * sigmoid(x): two element-wise ops
+        assert flops[batch]["ratio_b_a"] == pytest.approx(2.0)
+    params = next(row for row in report["rows"] if row["metric"] == "params")
+    assert params["ratio_b_a"] is None  # 0 / 0 has no ratio
+
+
+def test_compare_as_a_table_measures_every_metric(cli: Callable, tmp_path: Path) -> None:
+    result = cli("compare", "linear", "relu", "--set", "in_features=64", "--quick", "--results-dir", str(tmp_path))
+    assert result.code == 0, result.err
+    metrics = {line.split()[2] for line in result.out.splitlines()[2:]}
+    assert {"params", "macs", "flops", "latency_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes"} <= metrics
+
+
+def test_overrides_go_to_the_entries_that_have_the_key() -> None:
+    a, b = split_overrides(("ghost", "conv2d"), {"in_channels": "64", "ratio": "2"})
+    assert a == {"in_channels": "64", "ratio": "2"}
+    assert b == {"in_channels": "64"}
+    with pytest.raises(UsageError, match="neither ghost nor conv2d has config key 'colour'"):
+        split_overrides(("ghost", "conv2d"), {"colour": "red"})
+
+
+def test_bad_comparisons_are_usage_errors(cli: Callable, tmp_path: Path) -> None:
+    same = cli("compare", "relu", "relu", "--results-dir", str(tmp_path))
+    assert same.code == 2 and "two different entries" in same.err
+    unknown = cli("compare", "relu", "relux", "--results-dir", str(tmp_path))
+    assert unknown.code == 2 and "unknown catalog entry" in unknown.err
+
+
+def test_ratio() -> None:
+    assert ratio(2, 3) == 1.5
+    assert ratio(0, 3) is None and ratio(None, 3) is None and ratio(2, None) is None

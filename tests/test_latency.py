@@ -1,0 +1,66 @@
+"""Latency: structure and consistency only (timings on a shared machine are never asserted)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from modbench.metrics.core import Settings, achieved_gflops, measure_target
+from modbench.metrics.latency import time_step
+from modbench.metrics.target import module_target
+
+
+def small_block() -> nn.Module:
+    return nn.Sequential(nn.Linear(16, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 4))
+
+
+@pytest.mark.parametrize("mode", ["infer", "train"])
+def test_median_and_iqr_are_consistent_with_the_samples(mode: str) -> None:
+    stats = time_step(small_block(), (torch.randn(8, 16),), mode, quick=True)
+    assert stats.samples_s
+    assert min(stats.samples_s) <= stats.median_s <= max(stats.samples_s)
+    assert 0 <= stats.iqr_s <= max(stats.samples_s) - min(stats.samples_s)
+    assert stats.calls_per_sample >= 1
+    assert stats.runs == len(stats.samples_s) * stats.calls_per_sample >= 1
+    assert stats.median_ms == pytest.approx(stats.median_s * 1e3)
+    assert stats.throughput(8) == pytest.approx(8 / stats.median_s)
+
+
+def test_threads_are_pinned_for_the_measurement_and_restored_after() -> None:
+    before = torch.get_num_threads()
+    stats = time_step(nn.Linear(8, 8), (torch.randn(2, 8),), threads=1, quick=True)
+    assert stats.threads == 1
+    assert torch.get_num_threads() == before
+
+
+def test_a_train_step_leaves_the_module_as_it_found_it() -> None:
+    module = small_block().eval()
+    running_mean = module[1].running_mean.clone()
+    time_step(module, (torch.randn(8, 16),), "train", quick=True)
+    assert not any(m.training for m in module.modules())
+    assert torch.equal(module[1].running_mean, running_mean)  # train-mode BN updates were undone
+    assert all(p.grad is None for p in module.parameters())
+
+
+def test_a_parameterless_block_trains_through_its_input_gradient() -> None:
+    stats = time_step(nn.ReLU(), (torch.randn(4, 8),), "train", quick=True)
+    assert stats.runs >= 1
+    with pytest.raises(ValueError, match="differentiable output"):
+        time_step(nn.ReLU(), (torch.randn(4, 8),), "train", quick=True, input_grad=False)
+
+
+def test_the_record_carries_latency_and_its_derived_columns() -> None:
+    target = module_target(nn.Linear(32, 64), torch.randn(4, 32), name="lin")
+    record = measure_target(target, 4, Settings(metrics=("flops", "latency"), quick=True, threads=1))
+    assert record.key.threads == 1
+    assert record.latency_ms > 0 and record.latency_iqr_ms >= 0 and record.runs >= 1
+    assert record.throughput == pytest.approx(4 / (record.latency_ms / 1e3))
+    assert record.flops == 2 * 4 * 32 * 64
+    assert record.gflops_achieved == pytest.approx(record.flops / (record.latency_ms / 1e3) / 1e9)
+
+
+def test_achieved_gflops_is_left_empty_where_it_would_mislead() -> None:
+    assert achieved_gflops(None, 1e-3, "infer") is None
+    assert achieved_gflops(10**9, 1e-3, "train") is None  # the backward is not counted
+    assert achieved_gflops(10**9, 1e-3, "infer") == pytest.approx(1000.0)
