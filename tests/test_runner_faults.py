@@ -6,6 +6,7 @@ The faults come from ``tests/plugins/faults.py``, loaded with ``--plugin`` as a 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from torch import nn
 from modbench.metrics.core import Settings
 from modbench.metrics.target import module_target
 from modbench.results import read_run
-from modbench.runner import failure_status, plan_tasks, run_tasks
+from modbench.runner import BarProgress, failure_status, plan_tasks, progress_for, run_tasks
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "faults.py")
 QUICK = ["--quick", "--metrics", "params,latency"]
@@ -70,15 +71,18 @@ def start(results: Path, *args: str, sleep: str) -> subprocess.Popen[str]:
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def wait_for_records(results: Path, count: int, timeout: float = 90.0) -> Path:
+def wait_for_records(process: subprocess.Popen[str], results: Path, count: int, timeout: float = 180.0) -> Path:
     """The run file once it holds ``count`` records (the header line is not one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         paths = list(results.glob("*.jsonl"))
         if paths and len(paths[0].read_text().splitlines()) > count:
             return paths[0]
+        if process.poll() is not None:
+            raise AssertionError(f"the run ended (exit {process.returncode}) early: {process.communicate()[1]}")
         time.sleep(0.1)
-    raise AssertionError(f"the run did not write {count} records within {timeout} s")
+    process.kill()
+    raise AssertionError(f"the run did not write {count} records within {timeout} s: {process.communicate()[1]}")
 
 
 def resume(cli: Callable, path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
@@ -90,10 +94,10 @@ def test_sigint_keeps_what_was_measured_and_resume_measures_only_the_rest(
     cli: Callable, isolated_registry: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     process = start(tmp_path, "fault_ok", "fault_sleep", "fault_ok_too", sleep="60")
-    path = wait_for_records(tmp_path, 1)
+    path = wait_for_records(process, tmp_path, 1)
     time.sleep(1.0)  # fault_sleep is now in flight
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert f"--resume {path.stem}" in err
     assert statuses(path) == {"fault_ok": "ok", "fault_sleep": "interrupted"}
@@ -110,7 +114,7 @@ def test_resume_after_the_run_was_killed_completes_it(
     cli: Callable, isolated_registry: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     process = start(tmp_path, "fault_ok", "fault_sleep", "fault_ok_too", "--batch", "1,2", sleep="60")
-    path = wait_for_records(tmp_path, 2)
+    path = wait_for_records(process, tmp_path, 2)
     os.killpg(process.pid, signal.SIGKILL)  # the run and its measuring process, as a kill -9 of the session would
     process.communicate(timeout=30)
     assert statuses(path) == {"fault_ok": "ok"}
@@ -158,3 +162,19 @@ def test_out_of_memory_is_recognised_through_the_cause_chain() -> None:
     except ValueError as wrapped:
         assert failure_status(wrapped) == "oom"
     assert failure_status(RuntimeError("shape mismatch")) == "failed"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
+    tasks = plan_tasks([module_target(nn.Linear(4, 4), torch.randn(1, 4), name="tiny")], [1, 2], [Settings(metrics=("params",))])
+    assert isinstance(progress_for(Terminal()), BarProgress)
+    terminal = Terminal()
+    run_tasks(tasks, isolate=False, progress=progress_for(terminal))
+    assert "tiny" in terminal.getvalue()
+    pipe = io.StringIO()
+    run_tasks(tasks, isolate=False, progress=progress_for(pipe))
+    assert pipe.getvalue().splitlines() == ["modbench: [1/2] tiny (batch 1, infer): ok", "modbench: [2/2] tiny (batch 2, infer): ok"]

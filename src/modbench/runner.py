@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from modbench.catalog import get_entry, load_plugin
 from modbench.catalog.registry import first_line
@@ -204,13 +207,18 @@ class Worker:
         try:
             self._conn.send(task)
             self._receive(STARTUP_LIMIT_S)  # "started": the time limit counts from here
+        except _Timeout:
+            self.stop()
+            return failure_record(task, "failed", f"the measuring process did not start within {STARTUP_LIMIT_S:g} s")
+        except (EOFError, OSError):
+            return self._died(task)
+        try:
             return self._receive(time_limit)
         except _Timeout:
             self.stop()
             return failure_record(task, "timeout", f"exceeded the per-entry time limit of {time_limit:g} s; killed")
         except (EOFError, OSError):
-            self.stop()
-            return failure_record(task, "failed", f"the measuring process died ({_exit_reason(self.process.exitcode)})")
+            return self._died(task)
 
     def stop(self) -> None:
         """Kill the process (it may be stuck in native code, where nothing gentler reaches it)."""
@@ -219,6 +227,10 @@ class Worker:
         self.process.join()
         self._conn.close()
 
+    def _died(self, task: Task) -> Record:
+        self.stop()
+        return failure_record(task, "failed", f"the measuring process died ({_exit_reason(self.process.exitcode)})")
+
     def _receive(self, limit: float | None) -> Any:
         if not self._conn.poll(limit):
             raise _Timeout
@@ -226,6 +238,8 @@ class Worker:
 
 
 def _exit_reason(code: int | None) -> str:
+    if code == -signal.SIGKILL:
+        return "killed by SIGKILL, which is what the kernel's out-of-memory killer sends"
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit status {code}"
@@ -246,6 +260,10 @@ def _worker_main(conn: Connection, plugins: tuple[str, ...]) -> None:
 
 class Progress:
     """Reports a run's progress; this base class is silent (the Python API's default)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
 
     def start(self, total: int) -> None:
         self.total = total
@@ -272,6 +290,7 @@ class LineProgress(Progress):
     """One plain line per finished measurement, for logs and pipes."""
 
     def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
         self.stream = stream
 
     def end(self, task: Task, record: Record) -> None:
@@ -284,9 +303,7 @@ class BarProgress(Progress):
     """A rich progress bar naming the measurement in flight, for a terminal."""
 
     def __init__(self, stream: IO[str]) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
-
+        super().__init__()
         self._bar = RichProgress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(file=stream), transient=True,
@@ -302,8 +319,8 @@ class BarProgress(Progress):
 
     def end(self, task: Task, record: Record) -> None:
         super().end(task, record)
-        if not record.ok:
-            self._bar.console.print(f"{task.label}: {summary(record)}", markup=False)
+        if not record.ok:  # named above the bar now, with the reason at the end of the run
+            self._bar.console.print(f"{task.label}: {summary(record, reason=False)}", markup=False)
         self._bar.advance(self._id)
 
     def close(self) -> None:

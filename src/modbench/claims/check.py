@@ -153,10 +153,15 @@ def run_plan(
     results_dir: str | Path | None = None,
     time_limit: float | None = None,
     progress: Progress | None = None,
+    isolate: bool = True,
 ) -> RunOutcome:
-    """Measure ``plan`` as one run (saved under ``results_dir`` when given), catalog entries in a child process."""
+    """Measure ``plan`` as one run (saved under ``results_dir`` when given).
+
+    ``isolate`` measures catalog entries in a child process, so a crash or an overrun (with
+    ``time_limit``) is recorded and the run goes on; without it everything runs in this process.
+    """
     tasks = build_tasks(plan, device, metrics, threads)
-    return start_run(tasks, results_dir, isolate=True, time_limit=time_limit, progress=progress)
+    return start_run(tasks, results_dir, isolate=isolate, time_limit=time_limit if isolate else None, progress=progress)
 
 
 def conv1x1_linear_probe() -> dict[str, float]:
@@ -231,11 +236,19 @@ def check_claims(
     results_dir: str | Path | None = None,
     time_limit: float | None = None,
     progress: Progress | None = None,
+    isolate: bool = True,
 ) -> ClaimsRun:
     """Measure what ``claims`` need on ``device`` (only ``metrics``), run their probes, and judge them."""
     plan = Plan(requests=tuple(claim_requests(claims)))
     outcome = run_plan(
-        plan, device=device, metrics=metrics, threads=threads, results_dir=results_dir, time_limit=time_limit, progress=progress
+        plan,
+        device=device,
+        metrics=metrics,
+        threads=threads,
+        results_dir=results_dir,
+        time_limit=time_limit,
+        progress=progress,
+        isolate=isolate,
     )
     results = records_frame(outcome.records, run=outcome.run_id)
     probes = run_probes(claims)

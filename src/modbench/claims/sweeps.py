@@ -100,9 +100,10 @@ GMLP_SEQ_LENS: tuple[int, ...] = (40, 80, 160, 320, 640, 1280)
 
 @dataclass(frozen=True)
 class BatchCurve:
-    """Latency and throughput of some entries over batch sizes, for one plot."""
+    """Latency and throughput of some entries over batch sizes, for one plot (``labels`` name the sides)."""
 
     title: str
+    labels: tuple[str, ...]
     sides: tuple[Side, ...]
     batches: tuple[int, ...]
 
@@ -111,20 +112,32 @@ BLOCK_BATCHES = (1, 2, 4, 8, 16, 32)
 MODEL_BATCHES = (1, 2, 4, 8)
 
 BATCH_CURVES: tuple[BatchCurve, ...] = (
-    BatchCurve("Ghost module vs 3×3 conv (c=64, n=128, 56×56)", (GHOST_CENTRE.ghost, GHOST_CENTRE.conv), BLOCK_BATCHES),
+    BatchCurve(
+        "Ghost module vs 3×3 conv (c=64, n=128, 56×56)",
+        ("ghost (k=3, s=2, d=3)", "conv2d 3×3"),
+        (GHOST_CENTRE.ghost, GHOST_CENTRE.conv),
+        BLOCK_BATCHES,
+    ),
     BatchCurve(
         "GhostNet 1.0× vs MobileNetV3-Large",
+        ("ghostnet 1.0×", "mobilenetv3_large 1.0×", "mobilenetv3_large 0.75×"),
         (Side.of("ghostnet"), Side.of("mobilenetv3_large"), Side.of("mobilenetv3_large", width_mult=0.75)),
         MODEL_BATCHES,
     ),
     BatchCurve(
         "Swish vs SiLU vs ReLU (64×112×112)",
+        ("swish (x·sigmoid(x))", "silu (fused)", "relu"),
         (Side.of("swish", channels=64, hw=112), Side.of("silu", channels=64, hw=112), Side.of("relu", channels=64, hw=112)),
         BLOCK_BATCHES,
     ),
     BatchCurve(
         "S2-MLPv2 block vs conv blocks (64 channels, 28×28)",
-        (Side.of("s2mlpv2_block", channels=64, hw=28), Side.of("conv2d", in_channels=64, out_channels=64, hw=28), Side.of("residual_basic", in_channels=64, out_channels=64, hw=28)),
+        ("s2mlpv2_block", "conv2d 3×3", "residual_basic"),
+        (
+            Side.of("s2mlpv2_block", channels=64, hw=28),
+            Side.of("conv2d", in_channels=64, out_channels=64, kernel_size=3, hw=28),
+            Side.of("residual_basic", in_channels=64, out_channels=64, hw=28),
+        ),
         BLOCK_BATCHES,
     ),
 )

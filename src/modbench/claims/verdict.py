@@ -127,6 +127,7 @@ class Results:
             if column in frame.columns:
                 keep &= frame[column] == wanted
         rows = frame[keep].copy()
+        self._index: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
         if rows.empty:
             self._rows = pd.DataFrame(columns=["entry", "config_key", "batch", "mode", "device"])
             return
@@ -134,6 +135,9 @@ class Results:
         if "timestamp" in rows.columns:
             rows = rows.sort_values("timestamp", kind="stable")
         self._rows = rows
+        for record in rows.to_dict("records"):
+            key = (record["entry"], record["config_key"], int(record["batch"]), record["mode"])
+            self._index.setdefault(key, []).append(record)
 
     def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
         """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""
@@ -143,29 +147,25 @@ class Results:
         self, entry: str, config_key: str, batch: int, mode: str, metric: str, device: str, name: str | None = None
     ) -> tuple[Measured | None, str | None]:
         """Like :meth:`value`, for any row key (also targets that are not catalog entries)."""
-        rows = self._rows
         name = name or entry
-        if metric not in rows.columns:
+        if metric not in self._rows.columns:
             return None, f"{metric} not measured"
-        match = rows[
-            (rows["entry"] == entry) & (rows["config_key"] == config_key) & (rows["batch"] == batch) & (rows["mode"] == mode)
-        ]
-        measured = match[match[metric].notna()]
+        measured = [r for r in self._index.get((entry, config_key, batch, mode), []) if _present(r.get(metric))]
         if metric in DEVICE_METRICS:
-            here = measured[measured["device"] == device]
-            if here.empty:
-                elsewhere = sorted(set(measured["device"]))
+            here = [r for r in measured if r["device"] == device]
+            if not here:
+                elsewhere = sorted({r["device"] for r in measured})
                 where = f" (measured on {', '.join(elsewhere)} only)" if elsewhere else ""
                 return None, f"{metric} of {name} not measured on {device}{where}"
             measured = here
-        elif not measured.empty and (measured["device"] == device).any():
-            measured = measured[measured["device"] == device]
-        if measured.empty:
+        elif any(r["device"] == device for r in measured):
+            measured = [r for r in measured if r["device"] == device]
+        if not measured:
             return None, f"{metric} of {name} not measured"
-        row = measured.iloc[-1]
+        row = measured[-1]
         spread_column = SPREAD_COLUMNS.get(metric)
         spread = row.get(spread_column) if spread_column else None
-        return Measured(float(row[metric]), float(spread) if spread is not None and pd.notna(spread) else 0.0), None
+        return Measured(float(row[metric]), float(spread) if _present(spread) else 0.0), None
 
     @property
     def devices(self) -> list[str]:
@@ -177,6 +177,11 @@ class Results:
     def rows(self) -> pd.DataFrame:
         """The ok fp32 rows, with their canonical ``config_key``."""
         return self._rows
+
+
+def _present(value: Any) -> bool:
+    """Whether a cell holds a number (not None, not NaN)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def ratio(candidate: float, baseline: float) -> float:

@@ -17,7 +17,7 @@ from modbench.commands.measure import add_run_options, measure_specs, report_out
 from modbench.commands.options import add_config_options, parse_overrides
 from modbench.errors import UsageError
 from modbench.metrics.core import METRICS
-from modbench.output import FORMATS, render
+from modbench.output import FORMATS, _cell, render
 from modbench.records import Record
 from modbench.runner import EntrySpec
 
@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
             "rows": rows,
             "records": [r.to_dict() for r in outcome.records],
         }, indent=2, default=str))
-    else:
+    elif args.format == "csv":
         print(render(rows, args.format))
+    else:
+        # Format each value before the table is built: a column mixing counts and times would
+        # otherwise become floats, and a MAC count would print as 1.465e+07.
+        print(render([{k: _cell(v) for k, v in row.items()} for row in rows], args.format))
     return report_outcome(outcome)

@@ -51,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def report_plans(claims: tuple[Claim, ...], quick: bool) -> tuple[Plan, Plan]:
     """(catalog entries to measure, modules that are not entries): the catalog, the claims, the curves; the Ghost parts.
 
-    Two plans, so the first, all catalog entries, is a resumable run (``modbench measure --resume``).
+    The catalog sweep is timed with the quick plan (it places entries on a plot); claims and batch
+    curves with the full plan unless ``quick``. Two plans, so that the first, all catalog entries,
+    is a resumable run (``modbench measure --resume``).
     """
     every = frozenset(METRICS)
     catalog = []
@@ -61,7 +63,7 @@ def report_plans(claims: tuple[Claim, ...], quick: bool) -> tuple[Plan, Plan]:
             catalog.append(Request(Side.of(name, mode="train"), every, quick=True))
     claimed = [Request(r.side, r.metrics, quick) for r in claim_requests(claims)]
     curves = [
-        Request(Side(side.entry, side.config, batch, side.mode), frozenset({"latency"}), quick=True)
+        Request(Side(side.entry, side.config, batch, side.mode), frozenset({"latency"}), quick)
         for curve in BATCH_CURVES
         for side in curve.sides
         for batch in curve.batches

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from modbench.history.detect import Change, Thresholds, detect_changes
-from modbench.history.table import SeriesKey, empty_history, git_order, series_tables
+from modbench.history.table import SeriesKey, empty_history, git_order, ordered_by_git, series_tables
 
 
 @dataclass(frozen=True)
@@ -43,5 +43,4 @@ def analyse(
     order = git_order(repo) if repo is not None else {}
     series = dict(series_tables(history, order))
     changes = [change for key, table in series.items() for change in detect_changes(table, key, thresholds)]
-    known = bool(order) and history["commit"].isin(order.keys()).all()
-    return History(series, changes, sources, "git history" if known else "commit dates", thresholds)
+    return History(series, changes, sources, "git history" if ordered_by_git(history, order) else "commit dates", thresholds)

@@ -2,11 +2,13 @@
 
 Two parts, because neither alone is enough:
 
-* **Step detection** (where): binary segmentation of the per-commit values. Within a stretch of
-  commits, every split is a candidate, best first by how much it lowers the L1 cost (the sum of
-  absolute deviations from each side's median, robust to a stray commit); the first candidate
-  that passes the test below becomes a change point, and both sides are searched again.
-* **A test** (whether): a step counts only if it is *statistically* there and *large enough*.
+* **Where** (candidate change points), from two searches: every pair of consecutive commits
+  that differ, and a binary segmentation of the per-commit values, which also catches a level
+  that drifts over several commits. The segmentation tries every split of a stretch of commits,
+  best first by how much it lowers the L1 cost (the sum of absolute deviations from each side's
+  median, robust to a stray commit); the first split that passes the test below is kept, and both
+  sides are searched again.
+* **Whether** (the test): a step counts only if it is *statistically* there and *large enough*.
   With recorded samples on both sides (``asv run --record-samples``: every timing, not only the
   median), a two-sided Mann-Whitney U test on the pooled samples of the two neighbouring
   segments must give ``p < alpha``. Without them, the segments' interquartile bands (every
@@ -14,10 +16,9 @@ Two parts, because neither alone is enough:
   the segment medians must also reach ``min_effect``, so a shift that is real but too small to
   matter is not reported; a count (parameters, MACs, FLOPs) is exact, so any change is real.
 
-Once all change points are found they are judged again against their final neighbours (a point
-found inside a wide segment may not survive once the segment is cut further), until none drops.
-Lower is better for everything modbench measures, so a step up is a regression and a step down
-an improvement.
+Every candidate is then judged again against its final neighbouring segments, and the weakest
+one that fails is dropped (its two segments merge) until all pass. Lower is better for
+everything modbench measures, so a step up is a regression and a step down an improvement.
 """
 
 from __future__ import annotations
@@ -68,17 +69,18 @@ class Change:
 def detect_changes(table: pd.DataFrame, series: SeriesKey, thresholds: Thresholds = Thresholds()) -> list[Change]:
     """The changes of level in one series' table (rows in commit order, :data:`~modbench.history.table.COLUMNS`)."""
     judge = _Judge(table, series, thresholds)
-    points: set[int] = set()
-    _segment(judge, 0, len(table), points)
+    count = len(table)
+    points = {split for split in range(1, count) if judge(split - 1, split, split + 1) is not None}
+    _segment(judge, 0, count, points)
     ordered = sorted(points)
     while True:
-        bounds = [0, *ordered, len(table)]
-        kept = [point for i, point in enumerate(ordered) if judge(bounds[i], point, bounds[i + 2]) is not None]
-        if kept == ordered:
-            break
-        ordered = kept
-    bounds = [0, *ordered, len(table)]
-    return [judge(bounds[i], point, bounds[i + 2]) for i, point in enumerate(ordered)]  # type: ignore[misc]
+        bounds = [0, *ordered, count]
+        verdicts = [judge(bounds[i], point, bounds[i + 2]) for i, point in enumerate(ordered)]
+        failing = [i for i, verdict in enumerate(verdicts) if verdict is None]
+        if not failing:
+            return [verdict for verdict in verdicts if verdict is not None]
+        weakest = min(failing, key=lambda i: judge.gap(bounds[i], ordered[i], bounds[i + 2]))
+        del ordered[weakest]
 
 
 def _segment(judge: _Judge, start: int, stop: int, points: set[int]) -> None:
@@ -113,9 +115,17 @@ class _Judge:
         ]
         return [split for _, split in sorted(gains, key=lambda gain: (-gain[0], gain[1]))]
 
+    def gap(self, start: int, split: int, stop: int) -> float:
+        """How far apart the medians of the two segments are, relative to the first."""
+        before, after = self._levels(start, split, stop)
+        return abs(after - before) / abs(before) if before else abs(after - before)
+
+    def _levels(self, start: int, split: int, stop: int) -> tuple[float, float]:
+        return float(np.median(self.values[start:split])), float(np.median(self.values[split:stop]))
+
     def __call__(self, start: int, split: int, stop: int) -> Change | None:
-        before = float(np.median(self.values[start:split]))
-        after = float(np.median(self.values[split:stop]))
+        """The change between ``[start, split)`` and ``[split, stop)``, or ``None`` if there is none."""
+        before, after = self._levels(start, split, stop)
         if after == before:
             return None
         if self.kind == "count":

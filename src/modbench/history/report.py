@@ -72,7 +72,7 @@ def write_report(history: History, out_dir: str | Path) -> Path:
     if not history.regressions:
         lines += ["None found.", ""]
     else:
-        lines += [render(change_rows(history.regressions), "markdown"), ""]
+        lines += [_markdown_changes(history.regressions), ""]
         for change in history.regressions:
             lines += [
                 f"### {change.series.label()}",
@@ -87,10 +87,10 @@ def write_report(history: History, out_dir: str | Path) -> Path:
                 "",
             ]
     lines += [f"## Improvements ({len(history.improvements)})", ""]
-    lines += [render(change_rows(history.improvements), "markdown") if history.improvements else "None found.", ""]
+    lines += [_markdown_changes(history.improvements) if history.improvements else "None found.", ""]
     lines += ["## Benchmarks", "", render(_benchmark_rows(history), "markdown"), ""]
     page = out / REPORT_NAME
-    page.write_text("\n".join(lines))
+    page.write_text("\n".join(lines) + "\n")
     return page
 
 
@@ -133,11 +133,19 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.4g} {unit}"
 
 
+def _markdown_changes(changes: Sequence[Change]) -> str:
+    """The changes as a Markdown table, commits as code (so a hash like ``1234e567`` stays text)."""
+    rows = change_rows(changes)
+    for row in rows:
+        row["started_at"], row["previous"] = f"`{row['started_at']}`", f"`{row['previous']}`"
+    return render(rows, "markdown")
+
+
 def _series_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     unit = str(table["unit"].iloc[0])
     return [
         {
-            "commit": row.commit[:SHORT_HASH],
+            "commit": f"`{row.commit[:SHORT_HASH]}`",
             "date": row.date.strftime("%Y-%m-%d %H:%M") if pd.notna(row.date) else "",
             "value": format_value(row.value, unit),
             "iqr": format_value(row.iqr, unit) if pd.notna(row.iqr) else "",

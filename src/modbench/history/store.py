@@ -40,9 +40,9 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
         if measured.empty:
             continue
         groups = measured.assign(
-            params=measured.apply(_params_label, axis=1),
-            env=measured["device_name"].astype(str) + ", torch " + measured["torch_version"].astype(str),
-        ).groupby(["machine_id", "env", "params", "git_commit"], sort=False)
+            _label=measured.apply(_params_label, axis=1),
+            _env=measured["device_name"].astype(str) + ", torch " + measured["torch_version"].astype(str),
+        ).groupby(["machine_id", "_env", "_label", "git_commit"], sort=False)
         for (machine, env, params, commit), group in groups:
             values = group[metric].astype(float).to_numpy()
             rows.append({

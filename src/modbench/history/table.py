@@ -57,17 +57,21 @@ def series_tables(history: pd.DataFrame, order: dict[str, int] | None = None) ->
     """Each series of ``history`` with its rows in commit order (one pandas table per series).
 
     ``order`` maps commit hashes to their position in the repository (see :func:`git_order`);
-    when it knows every commit of a series, that order is used, otherwise commit dates are,
-    because dates are all the results files carry and asv's are author dates, which a rebase
-    can leave out of order.
+    when it knows every commit, that order is used, otherwise commit dates are, because dates are
+    all the results files carry and asv's are author dates, which a rebase can leave out of order.
     """
+    if ordered_by_git(history, order):
+        history = history.assign(_position=history["commit"].map(order))
+        history = history.sort_values(["_position", "date"], kind="stable").drop(columns="_position")
+    else:
+        history = history.sort_values("date", kind="stable")
     for values, table in history.groupby(SERIES_COLUMNS, sort=True, dropna=False):
-        if order and table["commit"].isin(order.keys()).all():
-            position = table["commit"].map(order)
-        else:
-            position = table["date"].rank(method="first")
-        ordered = table.assign(_position=position).sort_values(["_position", "date"]).drop(columns="_position")
-        yield SeriesKey(*values), ordered.reset_index(drop=True)
+        yield SeriesKey(*values), table.reset_index(drop=True)
+
+
+def ordered_by_git(history: pd.DataFrame, order: dict[str, int] | None) -> bool:
+    """Whether ``order`` places every commit of ``history`` (and so decides the order)."""
+    return bool(order) and bool(history["commit"].isin(order.keys()).all())
 
 
 def git_order(repo: str | Path) -> dict[str, int]:

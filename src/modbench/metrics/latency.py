@@ -77,12 +77,12 @@ def time_step(
     threads: int | None = None,
     quick: bool = False,
     input_grad: bool = True,
-    min_run_time_s: float | None = None,
 ) -> LatencyStats:
     """Time one ``mode`` step of ``module`` on ``inputs`` (already on ``device``) at ``threads`` threads.
 
-    ``threads`` defaults to the current intra-op thread count; ``min_run_time_s`` overrides the
-    plan's measuring time. The module's training flags, buffers and RNG state are restored after.
+    ``threads`` defaults to the current intra-op thread count; ``input_grad`` is as in
+    :func:`modbench.metrics.steps.step_inputs`. The module's training flags, buffers and RNG
+    state are restored after.
     """
     plan = QUICK_PLAN if quick else DEFAULT_PLAN
     threads = threads or torch.get_num_threads()
@@ -95,7 +95,7 @@ def time_step(
         else:
             timer = Timer("module(*inputs)", globals={"module": module, "inputs": step_args}, num_threads=threads)
         with torch.inference_mode() if mode == "infer" else nullcontext():
-            measurement = timer.blocked_autorange(min_run_time=min_run_time_s or plan.min_run_time_s)
+            measurement = timer.blocked_autorange(min_run_time=plan.min_run_time_s)
         if mode == "train":
             module.zero_grad(set_to_none=True)
     return LatencyStats(

@@ -32,15 +32,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
-
 import torch
 from torch import nn
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from modbench.metrics.state import preserved_state
-from modbench.metrics.steps import Inputs, step_inputs, synchronize, training_loss
+from modbench.metrics.steps import Inputs, forward, make_step, step_inputs, synchronize, training_loss
 
 _FORWARD_MARK = "modbench::forward"
 
@@ -67,7 +65,7 @@ def peak_memory(
     step_args = step_inputs(inputs, mode, input_grad)
     with preserved_state(module, mode):
         if warm_up:
-            _step(module, step_args, mode)  # its outputs are freed on return
+            make_step(module, step_args, mode)()  # its outputs are freed on return
         module.zero_grad(set_to_none=True)
         resident = _resident_bytes(module, step_args)
         if torch.device(device).type == "cuda":
@@ -83,19 +81,6 @@ def peak_memory(
     )
 
 
-def _forward(module: nn.Module, inputs: Inputs, mode: str) -> Any:
-    if mode == "train":
-        return module(*inputs)
-    with torch.inference_mode():
-        return module(*inputs)
-
-
-def _step(module: nn.Module, inputs: Inputs, mode: str) -> None:
-    output = _forward(module, inputs, mode)
-    if mode == "train":
-        training_loss(output).backward()
-
-
 def _resident_bytes(module: nn.Module, inputs: Inputs) -> int:
     storages: dict[tuple[str, int], int] = {}
     for tensor in [*module.parameters(), *module.buffers(), *inputs]:
@@ -109,7 +94,7 @@ def _cuda_step_bytes(module: nn.Module, inputs: Inputs, mode: str, device: str) 
     synchronize(device)
     torch.cuda.reset_peak_memory_stats(device)
     before = torch.cuda.memory_allocated(device)
-    output = _forward(module, inputs, mode)
+    output = forward(module, inputs, mode)
     synchronize(device)
     after_forward = torch.cuda.memory_allocated(device) - before
     if mode == "train":
@@ -126,7 +111,7 @@ def _cpu_step_bytes(module: nn.Module, inputs: Inputs, mode: str) -> tuple[int, 
     os.environ.setdefault("KINETO_LOG_LEVEL", "6")
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         with record_function(_FORWARD_MARK):
-            output = _forward(module, inputs, mode)
+            output = forward(module, inputs, mode)
         if mode == "train":
             training_loss(output).backward()
     del output

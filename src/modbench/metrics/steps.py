@@ -87,16 +87,19 @@ def train_step(module: nn.Module, inputs: Inputs) -> None:
     training_loss(module(*inputs)).backward()
 
 
+def forward(module: nn.Module, inputs: Inputs, mode: str) -> Any:
+    """The forward of a ``mode`` step: under ``torch.inference_mode`` for ``infer``, recording autograd for ``train``."""
+    if mode == "train":
+        return module(*inputs)
+    with torch.inference_mode():
+        return module(*inputs)
+
+
 def make_step(module: nn.Module, inputs: Inputs, mode: str) -> Callable[[], Any]:
     """A no-argument callable running one step of ``mode`` (the module must already be in that mode)."""
     if mode == "train":
         return lambda: train_step(module, inputs)
-
-    def infer() -> Any:
-        with torch.inference_mode():
-            return module(*inputs)
-
-    return infer
+    return lambda: forward(module, inputs, mode)
 
 
 def synchronize(device: str) -> None:

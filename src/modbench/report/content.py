@@ -13,7 +13,7 @@ import pandas as pd
 
 from modbench.claims.definitions import GHOST, GMLP_LONG, THRESHOLDS, VERDICT_RULE
 from modbench.claims.sweeps import GHOST_CENTRE
-from modbench.claims.verdict import ClaimVerdict, Results, combine
+from modbench.claims.verdict import ClaimVerdict, Results, combine, fmt
 from modbench.report import plots, tables
 from modbench.report.document import Bullets, Document, Heading, Plot, Quote, Table, Text
 from modbench.report.run_info import RunInfo
@@ -84,14 +84,27 @@ def _ghost_blocks(store: Results, verdicts: Sequence[ClaimVerdict], devices: Seq
             Text(
                 f"Where the time goes ({device}): each Ghost module's primary convolution and its cheap depthwise "
                 "operation measured alone, with achieved GFLOP/s and arithmetic intensity (FLOPs per compulsory byte: "
-                "input, output and weights moved once). A depthwise d×d convolution does d² multiply-adds per output "
-                "element it writes, so it is memory-bound and runs far below the primary convolution's GFLOP/s: its "
-                "MACs are cheap, its time is not, and the concatenation and slice add data movement with no MACs at all."
+                "input, output and weights moved once). A depthwise d×d convolution does only d² multiply-adds per "
+                "output element it writes, so its intensity is low and memory bandwidth, not arithmetic, bounds it; "
+                "the concatenation and the slice move data without any MACs. " + _parts_finding(parts)
             ),
             Table(parts),
-            Plot(f"ghost_parts_{device}", plots.ghost_parts(parts, device), f"Primary conv vs cheap depthwise op: intensity against achieved GFLOP/s ({device})"),
+            Plot(f"ghost_parts_{device}", plots.ghost_parts(parts, device), f"Primary conv vs cheap depthwise op: intensity and achieved GFLOP/s ({device})"),
         ]
     return blocks
+
+
+def _parts_finding(parts: pd.DataFrame) -> str:
+    """The measured medians of both parts, in words (empty when the parts were not timed)."""
+    medians = parts.groupby("part")[["gflops_achieved", "intensity"]].median() if not parts.empty else pd.DataFrame()
+    if not {"primary", "cheap"} <= set(medians.index) or medians.loc[["primary", "cheap"], "gflops_achieved"].isna().any():
+        return "The parts were not timed in this run."
+    primary, cheap = medians.loc["primary"], medians.loc["cheap"]
+    return (
+        f"Measured, median over the sweep: primary convolutions {fmt(primary['gflops_achieved'])} GFLOP/s at "
+        f"{fmt(primary['intensity'])} FLOPs/byte; cheap operations {fmt(cheap['gflops_achieved'])} GFLOP/s at "
+        f"{fmt(cheap['intensity'])} FLOPs/byte."
+    )
 
 
 def _growth_blocks(store: Results, devices: Sequence[str]) -> list[Any]:
@@ -148,7 +161,13 @@ def claims_document(
         Bullets(tuple(_run_lines(infos) + _environment_lines(store, devices))),
     )
     if "cuda" not in devices:
-        document.add(Text("**GPU: not measured.** This run had no CUDA device, so every latency and memory check on a GPU is unmeasured; counts (params, MACs, FLOPs) do not depend on the device."))
+        document.add(
+            Text(
+                "**GPU: not measured.** These results hold no CUDA run, so no latency or memory verdict is given for a "
+                "GPU; counts (params, MACs, FLOPs) do not depend on the device. A GPU run added to `results/` (see "
+                "`modbench report --device cuda`) appears here as its own column."
+            )
+        )
     document.add(
         Heading("How verdicts are decided", 2, "rules"),
         Text(VERDICT_RULE),

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from modbench.claims.verdict import fmt
-from modbench.output import render
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,9 @@ def to_markdown(document: Document) -> str:
         elif isinstance(block, Table):
             if block.caption:
                 out += [f"*{block.caption}*", ""]
+            # Cells are already formatted: tabulate must not parse them back into numbers.
             frame = _cells(block.frame)
-            out += [render(frame.to_dict("records"), "markdown", list(frame.columns)) if not frame.empty else "(no rows)", ""]
+            out += [frame.to_markdown(index=False, tablefmt="github", disable_numparse=True) if not frame.empty else "(no rows)", ""]
         elif isinstance(block, Plot):
             if block.png is None:
                 out += [f"*{block.caption}: {block.missing}.*", ""]

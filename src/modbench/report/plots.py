@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from modbench.claims.sweeps import BatchCurve
 from modbench.claims.verdict import CheckResult, ClaimVerdict
@@ -55,10 +56,14 @@ def flops_vs_latency(catalog: pd.DataFrame, device: str) -> bytes | None:
     for _, row in rows.iterrows():
         axes.annotate(str(row["entry"]), (row["flops"], row["latency_ms"]), fontsize=7, xytext=(3, 2), textcoords="offset points")
     low, high = rows["flops"].min() / 2, rows["flops"].max() * 2
+    bottom, top = rows["latency_ms"].min() / 3, rows["latency_ms"].max() * 3
     for rate in (0.1, 1, 10, 100):
         xs = np.array([low, high])
         axes.plot(xs, xs / (rate * 1e9) * 1e3, linestyle=":", linewidth=0.8, color="grey")
-        axes.annotate(f"{rate:g} GFLOP/s", (high, high / (rate * 1e9) * 1e3), fontsize=7, color="grey")
+        label_y = high / (rate * 1e9) * 1e3
+        if bottom < label_y < top:
+            axes.annotate(f"{rate:g} GFLOP/s", (high, label_y), fontsize=7, color="grey")
+    axes.set_ylim(bottom, top)
     axes.set(xscale="log", yscale="log", xlabel="FLOPs per forward (2 per MAC + element-wise)", ylabel=f"latency, ms ({device}, batch 1)")
     axes.set_title(f"FLOPs vs latency, whole catalog ({device})")
     axes.legend()
@@ -88,15 +93,17 @@ def claimed_vs_measured(verdicts: Sequence[ClaimVerdict], skip_comparisons: froz
     figure = Figure(figsize=(10, 0.32 * len(checks) + 1.5))
     axes = figure.add_subplot()
     ys = np.arange(len(checks))
-    floor = 1e-6
+    positive = [v for _, c in checks for v in (c.measured, c.expected) if v is not None and math.isfinite(v) and v > 0]
+    floor = min(positive) / 4 if positive else 1e-3
     for y, (_, check) in zip(ys, checks):
         if check.measured is not None and math.isfinite(check.measured):
-            width = max(check.measured, floor)
-            axes.barh(y, width, left=floor, color=OUTCOME_COLOURS[check.outcome], alpha=0.85)
+            axes.barh(y, max(check.measured, floor) - floor, left=floor, color=OUTCOME_COLOURS[check.outcome], alpha=0.85)
+            if check.measured <= 0:
+                axes.text(floor * 1.1, y, "0", va="center", fontsize=7)
             if check.low is not None and check.high is not None and check.low != check.high:
                 axes.plot([max(check.low, floor), min(check.high, 1e6)], [y, y], color="black", linewidth=0.8)
         else:
-            axes.text(floor * 1.5, y, "not measured", va="center", fontsize=7, color="grey")
+            axes.text(floor * 1.1, y, "not measured", va="center", fontsize=7, color="grey")
         axes.plot(max(check.expected, floor), y, marker=EXPECT_MARKERS.get(check.expect_kind or "", "D"), color="black", markersize=6)
     axes.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
     axes.set(yticks=ys, xscale="log", xlabel="candidate / baseline (log)")
@@ -117,10 +124,11 @@ def batch_curves(curves: Sequence[tuple[BatchCurve, pd.DataFrame]], device: str)
     figure = Figure(figsize=(11, 4 * rows))
     for index, (curve, table) in enumerate(drawable, start=1):
         axes = figure.add_subplot(rows, columns, index)
-        for side, group in table.groupby("side", sort=False):
-            axes.plot(group["batch"], group["throughput"], marker="o", label=_short(str(side), 60))
+        for label, group in table.groupby("label", sort=False):
+            axes.plot(group["batch"], group["throughput"], marker="o", label=str(label))
         axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="samples / s")
         axes.set_xticks(list(curve.batches), [str(b) for b in curve.batches])
+        axes.xaxis.set_minor_formatter(NullFormatter())
         axes.set_title(curve.title, fontsize=9)
         axes.legend(fontsize=6)
     figure.suptitle(f"Batch-size curves ({device})")
@@ -131,7 +139,7 @@ def ghost_sweep(sweep: pd.DataFrame, devices: Sequence[str]) -> bytes | None:
     """Per sweep point: measured MACs ratio, Eq. 4's 1/r_s, 1/s, and latency ratio per device."""
     if sweep.empty or sweep["MACs ratio"].isna().all():
         return None
-    figure = Figure(figsize=(11, 5))
+    figure = Figure(figsize=(12, 5.5))
     axes = figure.add_subplot()
     xs = np.arange(len(sweep))
     axes.plot(xs, sweep["1/s"], "k_", markersize=18, label="1/s (the seed's 1/m)")
@@ -143,10 +151,10 @@ def ghost_sweep(sweep: pd.DataFrame, devices: Sequence[str]) -> bytes | None:
         if column in sweep.columns:
             axes.plot(xs, sweep[column], marker, color="#c62828" if device == "cpu" else "#1565c0", label=f"measured latency ratio ({device})")
     axes.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    labels = [f"c{r.c} n{r.n} k{r.k}\ns{r.s} d{r.d} {r.hw}²" for r in sweep.itertuples()]
+    labels = [f"c{r.c} n{r.n}\nk{r.k} s{r.s} d{r.d}\n{r.hw}²" for r in sweep.itertuples()]
     axes.set_xticks(xs, labels, fontsize=7)
     axes.set(ylabel="Ghost / conv", yscale="log")
-    axes.set_title("Ghost module vs k×k conv: MACs follow Eq. 4; ≈ 1/s only where d = k or c·k² ≫ (s−1)·d²")
+    axes.set_title("Ghost module / k×k conv over the sweep: measured ratios against Eq. 4's 1/r_s and 1/s")
     axes.legend(fontsize=7, ncol=2)
     return _png(figure)
 
@@ -163,7 +171,7 @@ def ghost_parts(parts: pd.DataFrame, device: str) -> bytes | None:
         label = "primary k×k conv" if part == "primary" else "cheap d×d depthwise op"
         axes.scatter(mine["intensity"], mine["gflops_achieved"], marker=marker, color=colour, label=label)
     axes.set(xscale="log", yscale="log", xlabel="arithmetic intensity, FLOPs per compulsory byte", ylabel=f"achieved GFLOP/s ({device})")
-    axes.set_title("Why MACs fall faster than time: the cheap op runs at low intensity and low GFLOP/s")
+    axes.set_title("Primary conv vs cheap depthwise op: arithmetic intensity and achieved GFLOP/s")
     axes.legend()
     return _png(figure)
 

@@ -26,6 +26,9 @@ CATALOG_COLUMNS = [
     "unsupported_ops", "counter_note", "error",
 ]
 
+COUNT_COLUMNS = ("batch", "params", "macs", "flops", "flops_elementwise", "peak_bytes", "activation_bytes")
+"""Integer columns: kept integers in the CSV even where a failed row leaves a gap."""
+
 
 def _config_keys(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([c if isinstance(c, str) else canonical_config(c) for c in frame["config"]], index=frame.index)
@@ -51,6 +54,11 @@ def catalog_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(picked)
     if table.empty:
         return pd.DataFrame(columns=CATALOG_COLUMNS)
+    for column in COUNT_COLUMNS:
+        if column in table.columns:
+            table[column] = table[column].astype("Int64")
+    if "unsupported_ops" in table.columns:
+        table["unsupported_ops"] = [", ".join(ops) if isinstance(ops, list) else ops for ops in table["unsupported_ops"]]
     return table[[c for c in CATALOG_COLUMNS if c in table.columns]].reset_index(drop=True)
 
 
@@ -138,11 +146,11 @@ def growth_table(store: Results, growth: tuple[Growth, ...], device: str) -> pd.
 def batch_curve_table(store: Results, curve: BatchCurve, device: str) -> pd.DataFrame:
     """Latency and throughput of each side of ``curve`` at each batch size (NaN where not measured)."""
     rows = []
-    for side in curve.sides:
+    for label, side in zip(curve.labels, curve.sides):
         for batch in curve.batches:
             sized = Side(side.entry, side.config, batch, side.mode)
             rows.append({
-                "side": side.describe(),
+                "label": label,
                 "batch": batch,
                 "latency_ms": _value(store, sized, "latency_ms", device),
                 "throughput": _value(store, sized, "throughput", device),

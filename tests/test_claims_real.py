@@ -1,0 +1,141 @@
+"""The real claims: their sources are quoted exactly, their entries build, and their params and MACs
+verdicts, which do not depend on the machine, come out as asserted here.
+
+Only parameters and operation counts are measured (in this process, about half a minute for
+every side of every claim); latency verdicts depend on the machine and are in ``reports/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modbench.claims import CLAIMS, Claim, ClaimVerdict
+from modbench.claims.check import check_claims, claim_requests
+from modbench.claims.sweeps import GHOST_SWEEP, ghost_speedup
+from modbench.claims.verdict import side_key
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+COUNTS = ("params", "macs", "flops")
+
+
+def test_claim_ids_are_unique_and_numbered_as_in_the_spec() -> None:
+    assert len({c.id for c in CLAIMS}) == len(CLAIMS)
+    numbers = {c.number.rstrip("ab") for c in CLAIMS}
+    assert numbers == {str(n) for n in range(1, 12)}
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed articles are not at {SEEDS}")
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_quotes_are_verbatim_from_the_seed(claim: Claim) -> None:
+    text = (SEEDS / claim.seed).read_text(encoding="utf-8")
+    for quote in claim.quotes:
+        assert quote.original in text
+        assert quote.english
+
+
+def test_every_claim_names_its_source_rule_and_sides() -> None:
+    for claim in CLAIMS:
+        assert claim.quotes and claim.seed and claim.rule, claim.id
+        assert claim.comparisons or claim.growth or claim.probes, claim.id
+        for side in claim.sides():
+            side_key(side)  # resolves against the catalog: the entry exists and the config is valid
+
+
+def test_requests_ask_only_for_what_checks_read() -> None:
+    requests = {r.side: r.metrics for r in claim_requests(CLAIMS)}
+    dropblock = next(side for side in requests if side.entry == "dropblock" and side.mode == "infer")
+    assert requests[dropblock] == frozenset({"params", "flops", "latency"})
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> dict[str, ClaimVerdict]:
+    run = check_claims(CLAIMS, metrics=("params", "flops"), isolate=False)
+    assert not run.outcome.failures, [r.error for r in run.outcome.failures]
+    return {v.claim.id: v for v in run.verdicts}
+
+
+def outcomes(verdict: ClaimVerdict, label: str) -> list[str]:
+    return [c.outcome for c in verdict.checks if c.label == label]
+
+
+def measured(verdict: ClaimVerdict, comparison: str, label: str) -> float:
+    (value,) = [c.measured for c in verdict.checks if c.comparison.startswith(comparison) and c.label == label]
+    assert value is not None
+    return value
+
+
+def test_count_checks_are_all_decided(verdicts: dict[str, ClaimVerdict]) -> None:
+    for verdict in verdicts.values():
+        for check in verdict.checks:
+            if check.metric in COUNTS or check.kind == "probe":
+                assert check.measured is not None, (verdict.claim.id, check.label, check.note)
+
+
+def test_ghost_macs_follow_eq4_everywhere_and_1_over_s_where_the_paper_says(verdicts: dict[str, ClaimVerdict]) -> None:
+    ghost = verdicts["ghost-vs-conv"]
+    assert outcomes(ghost, "MACs ratio vs Eq. 4") == ["holds"] * len(GHOST_SWEEP)
+    centre = measured(ghost, "c=64 n=128 k=3 s=2 d=3 hw=56", "MACs ratio ≈ 1/s")
+    assert centre == pytest.approx((64 * 64 * 9 + 64 * 9) / (64 * 128 * 9))  # c·m·k² + m·d² over c·n·k²
+    within = [abs(ghost_speedup(p.c, p.k, p.s, p.d) - p.s) / p.s <= 0.1 for p in GHOST_SWEEP]
+    assert outcomes(ghost, "MACs ratio ≈ 1/s") == ["holds" if ok else "refuted" for ok in within]
+    refuted = [p.label() for p, ok in zip(GHOST_SWEEP, within) if not ok]
+    assert refuted == [
+        "c=64 n=128 k=1 s=2 d=3 hw=56",
+        "c=64 n=128 k=1 s=2 d=5 hw=56",
+        "c=16 n=128 k=1 s=2 d=3 hw=56",
+        "c=24 n=72 k=1 s=2 d=3 hw=56",
+    ]
+    assert outcomes(ghost, "params ratio ≈ 1/s") == outcomes(ghost, "MACs ratio ≈ 1/s")
+
+
+def test_ghostnet_saves_30_percent_against_mobilenetv3_1x_only(verdicts: dict[str, ClaimVerdict]) -> None:
+    ghostnet = verdicts["ghostnet-vs-mobilenetv3"]
+    assert outcomes(ghostnet, "MACs ratio") == ["holds", "refuted"]
+    assert measured(ghostnet, "GhostNet 1.0× vs MobileNetV3-Large 1.0×", "MACs ratio") == pytest.approx(0.652, abs=0.005)
+    assert measured(ghostnet, "GhostNet 1.0× vs MobileNetV3-Large 0.75×", "MACs ratio") == pytest.approx(0.913, abs=0.005)
+
+
+def test_cbam_adds_ten_percent_parameters_not_a_tenth_of_one(verdicts: dict[str, ClaimVerdict]) -> None:
+    cbam = verdicts["cbam-overhead"]
+    assert outcomes(cbam, "params ratio") == ["refuted"]
+    assert measured(cbam, "ResNet-50 + CBAM", "params ratio") == pytest.approx(1.0985, abs=0.001)
+    assert outcomes(cbam, "MACs ratio") == ["holds"]
+    assert outcomes(cbam, "FLOPs ratio (with element-wise)") == ["holds"]
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "label", "expected"),
+    [
+        ("nin-head", "params ratio", ["holds"]),
+        ("coordconv-overhead", "params ratio", ["refuted", "refuted", "holds"]),
+        ("coordconv-overhead", "MACs ratio", ["refuted", "refuted", "holds"]),
+        ("swish-vs-relu", "FLOPs ratio", ["holds", "holds"]),
+        ("dropblock-free-at-inference", "parameters", ["holds"]),
+        ("dropblock-free-at-inference", "MACs in eval", ["holds"]),
+        ("dropblock-free-at-inference", "FLOPs in eval", ["holds"]),
+        ("cnn-gmlp-params", "params ratio", ["refuted"]),
+        ("gmlp-long-sequences", "params vs seq_len", ["refuted"]),
+        ("gmlp-long-sequences", "MACs vs seq_len", ["refuted"]),
+        ("s2mlp-vs-conv", "MACs ratio", ["refuted", "holds"]),
+        ("inception-reductions", "params ratio", ["holds"]),
+        ("inception-reductions", "MACs ratio", ["holds"]),
+        ("conv-vs-fc", "params ratio", ["holds", "holds"]),
+        ("conv-vs-fc", "MACs ratio", ["holds", "holds"]),
+        ("embedding-vs-onehot", "MACs ratio", ["holds", "holds"]),
+    ],
+)
+def test_count_verdicts(verdicts: dict[str, ClaimVerdict], claim_id: str, label: str, expected: list[str]) -> None:
+    assert outcomes(verdicts[claim_id], label) == expected
+
+
+def test_gmlp_parameters_grow_with_the_square_of_the_sequence(verdicts: dict[str, ClaimVerdict]) -> None:
+    (params,) = [c for c in verdicts["gmlp-long-sequences"].checks if c.label == "params vs seq_len"]
+    assert params.measured == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_1x1_conv_is_a_per_pixel_linear(verdicts: dict[str, ClaimVerdict]) -> None:
+    probe = verdicts["nin-1x1-conv-is-fc"]
+    assert probe.verdict == "holds"
+    assert {c.metric: c.measured for c in probe.checks}["conv1x1_linear_param_diff"] == 0
