@@ -187,7 +187,8 @@ def render_report(
         "",
         f"- date (UTC): {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}",
         f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs, no GPU used",
-        f"- torch {torch.__version__}, modbench {modbench.__version__}, commit {git_commit() or 'not a git checkout'}",
+        f"- torch {torch.__version__}, modbench {modbench.__version__}, commit {git_commit() or 'not a git checkout'}"
+        f"{' with uncommitted changes' if _uncommitted_changes() else ''}",
         f"- load average (1, 5, 15 min) at start: {', '.join(f'{v:.2f}' for v in load[0])}; "
         f"at end: {', '.join(f'{v:.2f}' for v in load[1])} (other work on the machine slows every number here)",
         "",
@@ -221,7 +222,9 @@ def render_report(
         "",
         f"Medians over rounds: modbench {statistics.median(agreement.modbench_ms):.4f} ms, bare Timer "
         f"{statistics.median(agreement.bare_ms):.4f} ms. Median of the per-round ratios "
-        f"**{agreement.ratio:.4f}** (limit 1 ± {AGREEMENT:.0%}): {agreement.verdict()}.",
+        f"**{agreement.ratio:.4f}** (limit 1 ± {AGREEMENT:.0%}): {agreement.verdict()}. Single rounds range "
+        f"from {min(agreement.ratios):.3f} to {max(agreement.ratios):.3f}: both sides time the same statement "
+        "with the same Timer, so what separates them in one round is the machine's load, not modbench.",
         "",
         "## (c) CPU peak memory against hand-computed lower bounds",
         "",
@@ -234,13 +237,19 @@ def render_report(
         "What the CPU method sees: every allocation and free made through c10's CPU allocator during",
         "the step (tensors: outputs, intermediates, saved activations, gradients, the temporary",
         "buffers an op frees before returning), in time order. What it cannot see: memory that",
-        "does not come from that allocator (oneDNN's own scratchpads and primitive caches, OpenMP",
-        "thread stacks, Python objects), what was allocated before the step (parameters, buffers",
+        "does not come through that allocator (any buffer oneDNN allocates for itself, such as its",
+        "primitive cache; OpenMP thread stacks; Python objects), what was allocated before the step (parameters, buffers",
         "and inputs are therefore added from the tensors themselves), and the C allocator's own",
         "overhead and fragmentation; it is the bytes the step asked for, not the process's RSS.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _uncommitted_changes() -> bool:
+    """Whether the checkout the numbers come from differs from its commit."""
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=REPORT.parent.parent, capture_output=True, text=True)
+    return bool(status.stdout.strip())
 
 
 def main() -> int:

@@ -56,7 +56,7 @@ _registry._entries["{SLOWED_ENTRY}"] = _dataclasses.replace(_entry, factory=_slo
 
 
 @dataclass(frozen=True)
-class TestRepo:
+class SlowedRepo:
     """The repository, its commits oldest first, and the environment asv must run with."""
 
     path: Path
@@ -76,7 +76,7 @@ class TestRepo:
         )
 
 
-def build_test_repo(path: Path) -> TestRepo:
+def build_test_repo(path: Path) -> SlowedRepo:
     """Copy modbench into ``path``, commit it three times (the second commit slows an entry), set up asv."""
     path.mkdir(parents=True, exist_ok=True)
     for item in COPIED:
@@ -98,7 +98,7 @@ def build_test_repo(path: Path) -> TestRepo:
     with (path / "README.md").open("a") as readme:
         readme.write("\nAn unrelated change after the slowdown.\n")
     commits.append(_commit(path, env, "Unrelated change", 2))
-    repo = TestRepo(path, commits, env)
+    repo = SlowedRepo(path, commits, env)
     machine = repo.asv("machine", "--yes", "--machine", MACHINE)
     if machine.returncode != 0:
         raise RuntimeError(f"asv machine failed: {machine.stderr or machine.stdout}")
@@ -117,7 +117,7 @@ def _commit(path: Path, env: dict[str, str], message: str, index: int) -> str:
     return _git(path, env, "rev-parse", "HEAD")
 
 
-def run_history(repo: TestRepo) -> subprocess.CompletedProcess[str]:
+def run_asv_over_commits(repo: SlowedRepo) -> subprocess.CompletedProcess[str]:
     """``asv run`` over every commit of ``repo``, samples recorded, for :data:`BENCHMARKS` only."""
     return repo.asv("run", "--record-samples", "--machine", MACHINE, "--bench", BENCHMARKS, "ALL", timeout=900)
 
@@ -128,7 +128,7 @@ def main() -> int:
     parser.add_argument("--fixture", type=Path, help="copy the asv results here (replacing what is there)")
     args = parser.parse_args()
     repo = build_test_repo(args.path)
-    completed = run_history(repo)
+    completed = run_asv_over_commits(repo)
     print(completed.stdout[-3000:], completed.stderr[-3000:], sep="\n")
     if args.fixture:
         shutil.rmtree(args.fixture, ignore_errors=True)

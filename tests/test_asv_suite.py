@@ -18,7 +18,7 @@ import pytest
 from benchmarks import bench_catalog
 from modbench.catalog import list_entries
 from modbench.history import analyse, read_asv_results
-from tests.asv_repo import BENCHMARKS, MACHINE, SLOWED_ENTRY, build_test_repo, run_history
+from tests.asv_repo import BENCHMARKS, MACHINE, SLOWED_ENTRY, build_test_repo, run_asv_over_commits
 
 ROOT = Path(__file__).resolve().parents[1]
 CHEAP = "linear"
@@ -98,7 +98,7 @@ def test_asv_check_passes() -> None:
                     reason="builds a test repository and an asv virtualenv (~5 min); set MODBENCH_ASV_E2E=1")
 def test_a_slowed_commit_is_flagged_by_history_and_by_asv_continuous(tmp_path: Path) -> None:
     repo = build_test_repo(tmp_path / "repo")
-    completed = run_history(repo)
+    completed = run_asv_over_commits(repo)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
     history = analyse([read_asv_results(repo.path / ".asv/results")], ["test repository"], repo.path)

@@ -119,6 +119,12 @@ def test_latency_too_noisy_to_decide_is_unmeasured_not_guessed() -> None:
     assert "too noisy" in (check.note or "")
 
 
+def test_latency_from_too_few_runs_is_unmeasured() -> None:
+    rows = [row(CONV, latency_ms=0.5, latency_iqr_ms=0.0, runs=1), row(LINEAR, latency_ms=1.0, latency_iqr_ms=0.0, runs=20)]
+    check = verdict_of(claim(FASTER), rows).checks[0]
+    assert check.outcome == "unmeasured" and "too few timed runs" in (check.note or "")
+
+
 def test_tight_latency_is_decided() -> None:
     rows = [row(CONV, latency_ms=0.5, latency_iqr_ms=0.02), row(LINEAR, latency_ms=1.0, latency_iqr_ms=0.02)]
     assert verdict_of(claim(FASTER), rows).checks[0].outcome == "holds"

@@ -22,6 +22,10 @@ from modbench.claims.schema import DEVICE_METRICS, SPREAD_COLUMNS, Check, Claim,
 from modbench.records import canonical_config
 
 
+MIN_RUNS = 3
+"""Fewest timed calls a latency must rest on to decide a check: fewer give no spread to judge by."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One check of one claim, with the numbers it was decided on.
@@ -100,10 +104,14 @@ def side_config(side: Side) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Measured:
-    """A measured value with the spread of its samples (``spread`` = IQR; 0 for counts)."""
+    """A measured value with the spread of its samples (``spread`` = IQR; 0 for counts).
+
+    ``runs`` is how many timed calls a scattering value rests on (``None`` for counts).
+    """
 
     value: float
     spread: float = 0.0
+    runs: int | None = None
 
     @property
     def low(self) -> float:
@@ -164,8 +172,10 @@ class Results:
             return None, f"{metric} of {name} not measured"
         row = measured[-1]
         spread_column = SPREAD_COLUMNS.get(metric)
-        spread = row.get(spread_column) if spread_column else None
-        return Measured(float(row[metric]), float(spread) if _present(spread) else 0.0), None
+        if spread_column is None:
+            return Measured(float(row[metric])), None
+        spread, runs = row.get(spread_column), row.get("runs")
+        return Measured(float(row[metric]), float(spread) if _present(spread) else 0.0, int(runs) if _present(runs) else None), None
 
     @property
     def devices(self) -> list[str]:
@@ -215,8 +225,8 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
     """One check of one comparison on ``device``.
 
     A timed number scatters: when the ratio computed from the two sides' quartiles falls on both
-    sides of the expectation, the check is ``unmeasured`` (too noisy to decide) rather than
-    decided by the medians alone.
+    sides of the expectation, or a side rests on fewer than :data:`MIN_RUNS` timed calls (so its
+    spread is unknown), the check is ``unmeasured`` rather than decided by the medians alone.
     """
     candidate, why = results.value(comparison.candidate, check.metric, device)
     baseline: Measured | None = None
@@ -248,7 +258,11 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
         measured, low, high = candidate.value, candidate.low, candidate.high
     outcome = _outcome(check.expect, measured, expected)
     note = None
-    if outcome != "context" and {_outcome(check.expect, low, expected), _outcome(check.expect, high, expected)} != {outcome}:
+    few = min((m.runs for m in (candidate, baseline) if m is not None and m.runs is not None), default=None)
+    if outcome != "context" and few is not None and few < MIN_RUNS:
+        outcome = "unmeasured"
+        note = f"too few timed runs to know the spread ({few} < {MIN_RUNS})"
+    elif outcome != "context" and {_outcome(check.expect, low, expected), _outcome(check.expect, high, expected)} != {outcome}:
         outcome = "unmeasured"
         note = f"too noisy to decide: between the quartiles the ratio spans {fmt(low)}–{fmt(high)}"
     return CheckResult(measured=measured, low=low, high=high, outcome=outcome, note=note, **common)

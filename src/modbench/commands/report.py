@@ -94,7 +94,9 @@ def measure(args: argparse.Namespace) -> int:
         return 130
     info = RunInfo(
         device=args.device,
-        command=f"modbench report --out {args.out} --device {args.device}" + (" --quick" if args.quick else ""),
+        command=f"modbench report --out {args.out} --device {args.device}"
+        + (f" --threads {args.threads}" if args.threads else "")
+        + (" --quick" if args.quick else ""),
         run_id=", ".join(str(outcome.run_id) for outcome in outcomes),
         started=started,
         finished=_now(),

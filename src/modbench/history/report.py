@@ -61,7 +61,8 @@ def write_report(history: History, out_dir: str | Path) -> Path:
         *[f"- {source}" for source in history.sources],
         f"- {len(history.series)} series (one benchmark at one parameter set, machine and environment) "
         f"over {len(commits)} commits, ordered by {history.order}",
-        f"- detection: binary segmentation of the per-commit values; a step counts when a two-sided "
+        f"- detection: candidate steps between consecutive commits and from a binary segmentation of the "
+        f"per-commit values; a step counts when a two-sided "
         f"Mann-Whitney U test on the samples gives p < {history.thresholds.alpha} (or, without samples, "
         f"the interquartile bands do not overlap) and, for timings and memory, the change is at least "
         f"{history.thresholds.min_effect:.0%}; counts are exact, so any change counts",
@@ -105,9 +106,10 @@ def plot_regression(table: pd.DataFrame, change: Change, path: Path) -> None:
             axes.plot([position] * len(samples), samples, ".", color="#90a4ae", markersize=3, zorder=1)
     axes.errorbar(positions, table["value"], yerr=table["iqr"].fillna(0) / 2, fmt="o-", color="#1565c0",
                   capsize=3, zorder=2, label="median ± IQR/2")
-    axes.hlines(change.before, 0, change.position - 1, colors="#2e7d32", linestyles="--", label="before")
-    axes.hlines(change.after, change.position, len(table) - 1, colors="#c62828", linestyles="--", label="after")
-    axes.axvline(change.position - 0.5, color="#c62828", alpha=0.4)
+    step = change.position - 0.5
+    axes.hlines(change.before, -0.4, step, colors="#2e7d32", linestyles="--", label="before")
+    axes.hlines(change.after, step, len(table) - 0.6, colors="#c62828", linestyles="--", label="after")
+    axes.axvline(step, color="#c62828", alpha=0.4)
     axes.set_xticks(positions, [commit[:SHORT_HASH] for commit in table["commit"]], rotation=45, ha="right",
                     fontsize=8)
     axes.set_ylabel(change.unit)

@@ -30,9 +30,6 @@ COLUMNS = [
     "samples",  # tuple of raw values at this commit, or None when none were recorded
 ]
 
-KINDS = ("time", "memory", "count")
-
-
 @dataclass(frozen=True)
 class SeriesKey:
     """Which series a history table is: its source, machine, environment, benchmark and parameters."""

@@ -20,9 +20,9 @@ How the step's bytes are seen:
   ``profile_memory=True`` (one ``[memory]`` event each, signed size, nanosecond time stamp),
   summed in time order. These are the raw events, not the per-op totals of ``prof.events()``,
   which net out an op's temporary buffers and so hide its peak. What this cannot see: memory
-  that does not come from c10's allocator (oneDNN's own scratchpads and primitive caches, OpenMP
-  thread stacks, Python objects), memory allocated before the step (which is why
-  ``resident_bytes`` is computed from the tensors instead), and the allocator's own overhead.
+  that does not come through c10's allocator (any buffer oneDNN allocates for itself, such as its
+  primitive cache; OpenMP thread stacks; Python objects), memory allocated before the step (which
+  is why ``resident_bytes`` is computed from the tensors instead), and malloc's own overhead.
 
 A warm-up step runs first, so one-time allocations (oneDNN weight reorders, cuBLAS workspaces)
 are not charged to every step, and the module's state is restored afterwards.

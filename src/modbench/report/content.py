@@ -50,7 +50,8 @@ def _run_lines(infos: Sequence[RunInfo]) -> list[str]:
         "Latency plans: full = 0.25 s warm-up and at least 1 s of timed runs; quick = a short warm-up and at least "
         "0.05 s of timed runs (rough numbers, enough to place an entry on a plot).",
         "Latency on a shared machine scatters. Every latency check is decided on the quartiles of both sides; one "
-        "whose quartile range straddles its threshold is reported as unmeasured (too noisy), not guessed.",
+        "whose quartile range straddles its threshold, or whose sides rest on fewer than 3 timed calls, is reported "
+        "as unmeasured, not guessed.",
     ]
     return lines
 
