@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -28,8 +29,13 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run ``modbench ARGS...`` in-process; argparse's SystemExit becomes an exit code."""
+def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run ``modbench ARGS...`` in-process; argparse's SystemExit becomes an exit code.
+
+    It runs in a temporary directory, so default outputs (``results/``, ``reports/``) never land
+    in the checkout.
+    """
+    monkeypatch.chdir(tmp_path)
 
     def invoke(*args: str) -> CliResult:
         try:

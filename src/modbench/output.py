@@ -22,11 +22,12 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
         return frame.to_csv(index=False)
     if frame.empty:
         return "(no rows)"
-    frame = frame.map(_cell)
+    frame = frame.map(format_cell)
     return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple")
 
 
-def _cell(value: Any) -> Any:
+def format_cell(value: Any) -> Any:
+    """One value as a table shows it: lists and dicts joined, floats to 4 digits, big ints grouped."""
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple)):

@@ -275,7 +275,7 @@ NIN_CONV_IS_FC = Claim(
     probes=(
         ProbeCheck(
             "conv1x1_linear_max_abs_diff",
-            "max |1×1 conv − per-pixel Linear| / max |output|",
+            "largest difference, 1×1 conv vs per-pixel Linear (relative to the largest output)",
             at_most(_PROBE_TOLERANCE, "≤ 1e-5 (fp32 rounding)"),
         ),
         ProbeCheck("conv1x1_linear_param_diff", "params(1×1 conv) − params(Linear)", equals(0, "= 0")),

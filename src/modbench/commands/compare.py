@@ -17,7 +17,7 @@ from modbench.commands.measure import add_run_options, measure_specs, report_out
 from modbench.commands.options import add_config_options, parse_overrides
 from modbench.errors import UsageError
 from modbench.metrics.core import METRICS
-from modbench.output import FORMATS, _cell, render
+from modbench.output import FORMATS, format_cell, render
 from modbench.records import Record
 from modbench.runner import EntrySpec
 
@@ -92,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         # Format each value before the table is built: a column mixing counts and times would
         # otherwise become floats, and a MAC count would print as 1.465e+07.
-        print(render([{k: _cell(v) for k, v in row.items()} for row in rows], args.format))
+        print(render([{k: format_cell(v) for k, v in row.items()} for row in rows], args.format))
     return report_outcome(outcome)

@@ -114,8 +114,8 @@ def to_markdown(document: Document) -> str:
         elif isinstance(block, Table):
             if block.caption:
                 out += [f"*{block.caption}*", ""]
-            # Cells are already formatted: tabulate must not parse them back into numbers.
-            frame = _cells(block.frame)
+            # Cells are already formatted: tabulate must not parse them back into numbers; a "|" would end the cell.
+            frame = _cells(block.frame).map(lambda text: text.replace("|", "\\|")) if not block.frame.empty else block.frame
             out += [frame.to_markdown(index=False, tablefmt="github", disable_numparse=True) if not frame.empty else "(no rows)", ""]
         elif isinstance(block, Plot):
             if block.png is None:

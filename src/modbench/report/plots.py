@@ -154,6 +154,9 @@ def ghost_sweep(sweep: pd.DataFrame, devices: Sequence[str]) -> bytes | None:
     labels = [f"c{r.c} n{r.n}\nk{r.k} s{r.s} d{r.d}\n{r.hw}²" for r in sweep.itertuples()]
     axes.set_xticks(xs, labels, fontsize=7)
     axes.set(ylabel="Ghost / conv", yscale="log")
+    ticks = [0.25, 1 / 3, 0.5, 0.75, 1, 1.5, 2, 3]
+    axes.set_yticks(ticks, [f"{t:.2g}" for t in ticks])
+    axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_title("Ghost module / k×k conv over the sweep: measured ratios against Eq. 4's 1/r_s and 1/s")
     axes.legend(fontsize=7, ncol=2)
     return _png(figure)
