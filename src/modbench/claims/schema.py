@@ -21,9 +21,6 @@ from typing import Any
 VERDICTS = ("holds", "refuted", "mixed", "unmeasured")
 """Claim verdicts: every measured check holds / none does / some do / nothing needed was measured."""
 
-OUTCOMES = ("holds", "refuted", "unmeasured", "context")
-"""Check outcomes; ``context`` checks are measured and shown but carry no expectation."""
-
 DEVICE_METRICS = frozenset({"latency_ms", "latency_iqr_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes"})
 """Results columns that depend on where they were measured; counts (params, MACs, FLOPs) do not."""
 
@@ -113,10 +110,6 @@ def approx(value: float, tolerance: float, text: str) -> Expect:
 
 def at_most(bound: float, text: str) -> Expect:
     return Expect("at_most", bound, text=text)
-
-
-def at_least(bound: float, text: str) -> Expect:
-    return Expect("at_least", bound, text=text)
 
 
 def equals(value: float, text: str, tolerance: float = 0.0) -> Expect:

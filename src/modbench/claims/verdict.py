@@ -388,8 +388,3 @@ def judge(
     results = Results(frame)
     return [judge_claim(claim, results, device, probes) for claim in claims]
 
-
-def checks_frame(verdicts: Iterable[ClaimVerdict]) -> pd.DataFrame:
-    """Every check of every verdict as one row (for tables and plots)."""
-    rows = [{**asdict(check), "device": verdict.device} for verdict in verdicts for check in verdict.checks]
-    return pd.DataFrame(rows)

@@ -30,7 +30,7 @@ def _environment_lines(store: Results, devices: Sequence[str]) -> list[str]:
         if env:
             cpu = "" if env.get("device_name") == env.get("cpu_model") else f"; CPU {env.get('cpu_model')}"
             lines.append(
-                f"**{device}**: {env.get('device_name')} ({env.get('threads')} threads{cpu}); "
+                f"**{device}**: {env.get('device_name')} ({env.get('threads')} thread(s){cpu}); "
                 f"torch {env.get('torch_version')}, modbench {env.get('modbench_version')}, commit "
                 f"`{str(env.get('git_commit'))[:12]}`, machine `{env.get('machine_id')}`; measured {env.get('measured')}"
             )
@@ -44,7 +44,7 @@ def _run_lines(infos: Sequence[RunInfo]) -> list[str]:
             f"{info.device}: produced by `{info.command}` (run `{info.run_id}`), {info.started} – {info.finished}"
             + (f", {info.duration_s / 60:.1f} min" if info.duration_s is not None else "")
             + f"; load average (1 / 5 / 15 min) before {_load(info.load_before)}, after {_load(info.load_after)}; "
-            f"latency plan: claims {info.claims_timing}, catalog table and batch curves {info.catalog_timing}.",
+            f"latency plan: catalog table {info.catalog_timing}, claims and batch curves {info.claims_timing}.",
         ]
     lines += [
         "Latency plans: full = 0.25 s warm-up and at least 1 s of timed runs; quick = a short warm-up and at least "

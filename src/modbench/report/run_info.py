@@ -26,7 +26,7 @@ class RunInfo:
     load_before: tuple[float, ...] | None = None
     load_after: tuple[float, ...] | None = None
     catalog_timing: str = "quick"
-    claims_timing: str = "full"
+    claims_timing: str = "full"  # the claims' comparisons and the batch curves
     probes: dict[str, float] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
