@@ -22,8 +22,9 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
         return frame.to_csv(index=False)
     if frame.empty:
         return "(no rows)"
-    frame = frame.map(format_cell)
-    return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple")
+    frame = frame.astype(object).map(format_cell)
+    # cells are already formatted: tabulate must not parse "14,651,400" back into 1.46514e+07
+    return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True)
 
 
 def format_cell(value: Any) -> Any:
