@@ -5,14 +5,15 @@
 # commit range is measured (asv refuses ranges in an existing environment); --quick runs each
 # benchmark once, so this proves the suite runs, not how fast anything is. `asv setup` is not
 # needed here (it exits 1 even when it succeeds in asv 0.6, so nothing here calls it). HOME is a
-# temporary directory because `asv machine --yes` writes ~/.asv-machine.json. The results go to
-# .asv/results (git-ignored) under the machine name "ci", apart from any developer's results.
+# temporary directory because `asv machine --yes` writes ~/.asv-machine.json. The run's results
+# (machine "ci", in .asv/results) are removed on exit: one sample each says nothing about speed,
+# and a second machine there would make a plain `asv compare` ask which machine to use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-asv="${ASV:-.venv/bin/asv}"
+asv=.venv/bin/asv
 home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT
+trap 'rm -rf "$home" .asv/results/ci' EXIT
 export HOME="$home"
 
 "$asv" machine --yes --machine ci >/dev/null

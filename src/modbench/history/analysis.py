@@ -19,7 +19,7 @@ class History:
     series: dict[SeriesKey, pd.DataFrame]
     changes: list[Change]
     sources: list[str]  # one line per source read, e.g. "asv results in .asv/results"
-    order: str  # how commits were ordered: "git" or "commit dates"
+    order: str  # how commits were ordered: "git history" or "commit dates"
     thresholds: Thresholds
 
     @property

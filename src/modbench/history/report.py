@@ -62,10 +62,10 @@ def write_report(history: History, out_dir: str | Path) -> Path:
         f"- {len(history.series)} series (one benchmark at one parameter set, machine and environment) "
         f"over {len(commits)} commits, ordered by {history.order}",
         f"- detection: candidate steps between consecutive commits and from a binary segmentation of the "
-        f"per-commit values; a step counts when a two-sided "
-        f"Mann-Whitney U test on the samples gives p < {history.thresholds.alpha} (or, without samples, "
-        f"the interquartile bands do not overlap) and, for timings and memory, the change is at least "
-        f"{history.thresholds.min_effect:.0%}; counts are exact, so any change counts",
+        f"per-commit values; a step in a timing or memory counts when it is at least "
+        f"{history.thresholds.min_effect:.0%}, wider than the interquartile half-ranges on both sides, and "
+        f"(where samples were recorded) a two-sided Mann-Whitney U test gives p < {history.thresholds.alpha}; "
+        f"counts are exact, so any change counts",
         "",
         f"## Regressions ({len(history.regressions)})",
         "",
@@ -96,40 +96,57 @@ def write_report(history: History, out_dir: str | Path) -> Path:
 
 
 def plot_regression(table: pd.DataFrame, change: Change, path: Path) -> None:
-    """The series over commits (median ± IQR/2, samples as dots), the step marked by its two levels."""
+    """The series over commits (median ± IQR/2, samples as dots), the step marked by its two levels.
+
+    The y axis spans the medians and their IQRs with a margin, not every sample, so that a few
+    outlying samples (a burst of load) do not flatten the step to a line.
+    """
+    divisor, unit = unit_scale(float(table["value"].median()), change.unit)
+    values = table["value"] / divisor
+    half_iqr = table["iqr"].fillna(0.0) / divisor / 2
     figure = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 4))
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = list(range(len(table)))
     for position, samples in zip(positions, table["samples"]):
         if isinstance(samples, (tuple, list)) and samples:
-            axes.plot([position] * len(samples), samples, ".", color="#90a4ae", markersize=3, zorder=1)
-    axes.errorbar(positions, table["value"], yerr=table["iqr"].fillna(0) / 2, fmt="o-", color="#1565c0",
-                  capsize=3, zorder=2, label="median ± IQR/2")
+            axes.plot([position] * len(samples), [s / divisor for s in samples], ".", color="#90a4ae",
+                      markersize=3, zorder=1)
+    axes.errorbar(positions, values, yerr=half_iqr, fmt="o-", color="#1565c0", capsize=3, zorder=2,
+                  label="median ± IQR/2")
     step = change.position - 0.5
-    axes.hlines(change.before, -0.4, step, colors="#2e7d32", linestyles="--", label="before")
-    axes.hlines(change.after, step, len(table) - 0.6, colors="#c62828", linestyles="--", label="after")
+    axes.hlines(change.before / divisor, -0.4, step, colors="#2e7d32", linestyles="--", label="before")
+    axes.hlines(change.after / divisor, step, len(table) - 0.6, colors="#c62828", linestyles="--", label="after")
     axes.axvline(step, color="#c62828", alpha=0.4)
+    low, high = float((values - half_iqr).min()), float((values + half_iqr).max())
+    margin = 0.25 * (high - low) or 0.05 * abs(high) or 1.0
+    axes.set_ylim(low - margin, high + margin)
     axes.set_xticks(positions, [commit[:SHORT_HASH] for commit in table["commit"]], rotation=45, ha="right",
                     fontsize=8)
-    axes.set_ylabel(change.unit)
+    axes.set_ylabel(unit)
     axes.set_title(f"{change.series.label()}\n{change.ratio - 1:+.1%} at {change.commit[:SHORT_HASH]}", fontsize=9)
     axes.legend(fontsize=8)
     figure.savefig(path, dpi=100, bbox_inches="tight")
 
 
+# Display units, largest first: (divisor, name).
+SCALES = {
+    "seconds": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")),
+    "bytes": ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB"), (1.0, "B")),
+}
+
+
+def unit_scale(value: float, unit: str) -> tuple[float, str]:
+    """The divisor and unit name that show ``value`` readably (seconds as ms or µs, bytes as MiB...)."""
+    scales = SCALES.get(unit, ((1.0, unit),))
+    return next(((divisor, name) for divisor, name in scales if abs(value) >= divisor), scales[-1])
+
+
 def format_value(value: float, unit: str) -> str:
     """A value in a readable unit: seconds as µs/ms/s, bytes as KiB/MiB/GiB, counts with separators."""
-    if unit == "seconds":
-        for scale, name in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value * 1e9:.3g} ns"
-    if unit == "bytes":
-        for scale, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value:.0f} B"
+    if unit in SCALES:
+        divisor, name = unit_scale(value, unit)
+        return f"{value / divisor:.3g} {name}"
     if float(value).is_integer():
         return f"{int(value):,} {unit}"
     return f"{value:.4g} {unit}"
