@@ -65,6 +65,10 @@ def test_measure_ghost_and_conv_json_matches_the_ghostnet_formula(cli: Cli) -> N
         (("measure",), "name at least one catalog entry"),
         (("list", "--tag", "atention"), "did you mean attention"),
         (("--plugin", "/nonexistent/plugin.py", "list"), "does not exist"),
+        (("list", "--family", "blocks"), "invalid choice: 'blocks'"),
+        (("compare", "ghost"), "required: B"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+        ((), "required: COMMAND"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli: Cli, args: tuple[str, ...], needle: str) -> None:

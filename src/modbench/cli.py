@@ -10,6 +10,7 @@ import importlib
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 from modbench import __version__
 from modbench.errors import UsageError
@@ -26,9 +27,16 @@ COMMANDS = {
 }
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (and a pointer to ``--help``) instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    """The argument parser with every sub-command registered (sub-parsers inherit its class)."""
+    parser = OneLineErrorParser(
         prog="modbench",
         description="What does this PyTorch block really cost, and is the claimed saving real?",
     )
