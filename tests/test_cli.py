@@ -81,3 +81,16 @@ def test_cuda_without_a_gpu_is_a_one_line_error(cli: Cli) -> None:
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present; this checks the CPU-only message")
     assert "no CUDA device" in _one_line_error(cli("measure", "relu", "--device", "cuda"))
+
+
+def test_measure_csv_keeps_every_record_field(cli: Cli) -> None:
+    import csv
+    import io
+
+    result = cli("measure", "relu", "linear", "--metrics", "params,flops", "--format", "csv")
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert [row["entry"] for row in rows] == ["relu", "linear"]
+    for field in ("config", "macs_fvcore", "flops_matmul", "zero_cost_ops", "counter_note", "machine_id", "git_commit", "timestamp"):
+        assert field in rows[0]
+    assert int(rows[1]["params"]) == 512 * 512 + 512

@@ -12,14 +12,17 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
-    """``rows`` in ``fmt``; ``columns`` picks and orders the table/CSV/Markdown columns (JSON keeps all)."""
+    """``rows`` in ``fmt``; ``columns`` picks and orders the table and Markdown columns.
+
+    JSON and CSV are for programs and keep every field.
+    """
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str)
     frame = pd.DataFrame(list(rows))
-    if columns is not None and not frame.empty:
-        frame = frame[[c for c in columns if c in frame.columns]]
     if fmt == "csv":
         return frame.to_csv(index=False)
+    if columns is not None and not frame.empty:
+        frame = frame[[c for c in columns if c in frame.columns]]
     if frame.empty:
         return "(no rows)"
     frame = frame.astype(object).map(format_cell)
