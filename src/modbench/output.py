@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,14 +31,27 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
     return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True)
 
 
-def format_cell(value: Any) -> Any:
-    """One value as a table shows it: lists and dicts joined, floats to 4 digits, big ints grouped."""
+def format_number(value: float) -> str:
+    """A measured number in 4 significant digits (exponent form for tiny or huge values)."""
+    if math.isinf(value):
+        return "∞"
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.3e}"
+    return f"{value:.4g}"
+
+
+def format_cell(value: Any) -> str:
+    """One value as a table shows it: gaps for missing, big integers grouped, other numbers to 4 digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1e4):
+        return f"{int(value):,}" if abs(value) >= 1e4 else str(int(value))
+    if isinstance(value, float):
+        return format_number(value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
-        return f"{value:,}"
-    return value
+    return str(value)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from modbench.catalog import get_entry
 from modbench.claims.schema import DEVICE_METRICS, SPREAD_COLUMNS, Check, Claim, Comparison, Expect, Growth, ProbeCheck, Side
+from modbench.output import format_number
 from modbench.records import canonical_config
 
 
@@ -264,7 +265,7 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
         note = f"too few timed runs to know the spread ({few} < {MIN_RUNS})"
     elif outcome != "context" and {_outcome(check.expect, low, expected), _outcome(check.expect, high, expected)} != {outcome}:
         outcome = "unmeasured"
-        note = f"too noisy to decide: between the quartiles the ratio spans {fmt(low)}–{fmt(high)}"
+        note = f"too noisy to decide: between the quartiles the ratio spans {format_number(low)}–{format_number(high)}"
     return CheckResult(measured=measured, low=low, high=high, outcome=outcome, note=note, **common)
 
 
@@ -340,7 +341,7 @@ def summarise(checks: Sequence[CheckResult]) -> str:
         values = [c.measured for c in group if c.measured is not None]
         decided = [c for c in group if c.outcome in ("holds", "refuted")]
         if values:
-            low, high = fmt(min(values)), fmt(max(values))
+            low, high = format_number(min(values)), format_number(max(values))
             span = f" {low}" if low == high else f" {low}–{high}"
         else:
             span = ""
@@ -352,15 +353,6 @@ def summarise(checks: Sequence[CheckResult]) -> str:
             verdict += f", {undecided} unmeasured)" if undecided else ")"
         parts.append(f"{label}{span} (expected {group[0].expected_text}): {verdict}")
     return "; ".join(parts)
-
-
-def fmt(value: float) -> str:
-    """A measured number in 4 significant digits (exponent form for tiny or huge values)."""
-    if math.isinf(value):
-        return "∞"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-        return f"{value:.3e}"
-    return f"{value:.4g}"
 
 
 def judge_claim(claim: Claim, results: Results, device: str, probes: Mapping[str, float] | None = None) -> ClaimVerdict:

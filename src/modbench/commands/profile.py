@@ -6,7 +6,6 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from modbench.catalog import get_entry
 from modbench.catalog.registry import format_config
 from modbench.commands.options import add_config_options, parse_overrides
 from modbench.errors import UsageError
@@ -68,7 +67,6 @@ def run(args: argparse.Namespace) -> int:
     for target in targets:  # each summary is saved as soon as its profile is done
         result = profile_target(
             target, args.logdir, args.device, args.mode, args.batch, trace_schedule, args.gzip,
-            input_grad=get_entry(target.name).family == "block",  # as `measure` times a train step
             threads=args.threads,
         )
         results.append(result)

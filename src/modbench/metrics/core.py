@@ -7,7 +7,6 @@ from typing import Any, Protocol
 
 import torch
 
-from modbench.catalog import get_entry
 from modbench.environment import current_environment
 from modbench.errors import UsageError, closest
 from modbench.metrics.counting import count_ops
@@ -86,7 +85,7 @@ def measure_target(target: Target, batch: int, settings: Settings) -> Record:
     """
     module, inputs = target.checked_build(batch)
     record = Record(key=record_key(target, batch, settings), env=current_environment(settings.device))
-    input_grad = _is_block(target)
+    input_grad = target.input_grad
     with pinned_threads(settings.threads):
         if "flops" in settings.metrics:
             ops = count_ops(module, inputs, settings.mode)
@@ -135,14 +134,3 @@ def achieved_gflops(flops: int | None, seconds: float, mode: str) -> float | Non
     if flops is None or mode != "infer":
         return None
     return flops / seconds / 1e9
-
-
-def _is_block(target: Target) -> bool:
-    """Whether ``target`` is a block (its inputs need gradients in train mode) rather than a model.
-
-    Catalog entries say which they are; any other module is treated as a block.
-    """
-    try:
-        return get_entry(target.name).family == "block"
-    except UsageError:
-        return True

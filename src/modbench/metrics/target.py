@@ -21,12 +21,17 @@ Inputs = tuple[torch.Tensor, ...]
 
 @dataclass(frozen=True)
 class Target:
-    """A module ready to measure: its name, config, a builder, and inputs per batch size."""
+    """A module ready to measure: its name, config, a builder, and inputs per batch size.
+
+    ``input_grad``: whether a training step also computes the inputs' gradient. A block sits
+    inside a network, so it does; a model's inputs are data, so they do not.
+    """
 
     name: str
     config: dict[str, Any]
     build: Callable[[], nn.Module]
     make_inputs: Callable[[int], Inputs]
+    input_grad: bool = True
 
     def checked_build(self, batch: int = 1) -> tuple[nn.Module, Inputs]:
         """Build the module and its inputs and run one eval forward, so a bad shape fails early.
@@ -100,11 +105,20 @@ def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape
             high = int(example[0].max()) + 1
             return (torch.randint(0, high, shape, generator=generator, dtype=dtype),)
 
-    return Target(name=name, config=config, build=lambda: entry.build(config)[0], make_inputs=make_inputs)
+    return Target(
+        name=name,
+        config=config,
+        build=lambda: entry.build(config)[0],
+        make_inputs=make_inputs,
+        input_grad=entry.family == "block",
+    )
 
 
 def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name: str | None = None) -> Target:
-    """Any module with example inputs; other batch sizes repeat the first sample along dim 0."""
+    """Any module with example inputs; other batch sizes repeat the first sample along dim 0.
+
+    It is treated as a block: in a training step its inputs' gradient is computed too.
+    """
     inputs: Inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
     if not inputs:
         raise UsageError("measuring a module needs example inputs; pass example_inputs=torch.randn(...)")

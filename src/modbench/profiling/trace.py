@@ -112,14 +112,13 @@ def profile_target(
     batch: int = 1,
     trace_schedule: TraceSchedule = TraceSchedule(),
     use_gzip: bool = False,
-    input_grad: bool = True,
     threads: int | None = None,
 ) -> TraceResult:
     """Profile ``target`` at ``batch`` and write its trace under ``logdir``/:func:`run_name`.
 
     A step is the one latency and memory measure (:mod:`modbench.metrics.steps`): an eval forward
     under ``inference_mode`` for "infer"; ``zero_grad``, forward and backward for "train", where
-    ``input_grad`` makes floating inputs require grad as a block's do (a model's inputs are data).
+    the floating inputs require grad when ``target.input_grad`` says so (a block's do, a model's not).
     ``threads`` pins the CPU thread count (default: leave it). The caller's module is not moved or
     converted, and its training flags, buffers and RNG state are restored.
     Raises :class:`UsageError` for a bad device or mode, an unwritable logdir, or a target that
@@ -129,7 +128,7 @@ def profile_target(
     worker = worker_name(target.name, device)
     run_dir = writable_dir(Path(logdir) / run_name(target.name, device, mode), "profiler traces")
     module, inputs = placed(*target.checked_build(batch), device, torch.float32)
-    step = make_step(module, step_inputs(inputs, mode, input_grad), mode)
+    step = make_step(module, step_inputs(inputs, mode, target.input_grad), mode)
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
     write_trace = tensorboard_trace_handler(str(run_dir), worker_name=worker, use_gzip=use_gzip)

@@ -13,7 +13,8 @@ import pandas as pd
 
 from modbench.claims.definitions import GHOST, GMLP_LONG, THRESHOLDS, VERDICT_RULE
 from modbench.claims.sweeps import GHOST_CENTRE
-from modbench.claims.verdict import ClaimVerdict, Results, combine, fmt
+from modbench.claims.verdict import ClaimVerdict, Results, combine
+from modbench.output import format_number
 from modbench.report import plots, tables
 from modbench.report.document import Bullets, Document, Heading, Plot, Quote, Table, Text
 from modbench.report.run_info import RunInfo
@@ -102,9 +103,9 @@ def _parts_finding(parts: pd.DataFrame) -> str:
         return "The parts were not timed in this run."
     primary, cheap = medians.loc["primary"], medians.loc["cheap"]
     return (
-        f"Measured, median over the sweep: primary convolutions {fmt(primary['gflops_achieved'])} GFLOP/s at "
-        f"{fmt(primary['intensity'])} FLOPs/byte; cheap operations {fmt(cheap['gflops_achieved'])} GFLOP/s at "
-        f"{fmt(cheap['intensity'])} FLOPs/byte."
+        f"Measured, median over the sweep: primary convolutions {format_number(primary['gflops_achieved'])} GFLOP/s at "
+        f"{format_number(primary['intensity'])} FLOPs/byte; cheap operations {format_number(cheap['gflops_achieved'])} GFLOP/s at "
+        f"{format_number(cheap['intensity'])} FLOPs/byte."
     )
 
 

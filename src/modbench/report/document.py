@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from modbench.claims.verdict import fmt
+from modbench.output import format_cell
 
 
 @dataclass(frozen=True)
@@ -75,25 +73,8 @@ class Document:
         self.blocks.extend(blocks)
 
 
-def cell(value: Any) -> str:
-    """One table cell: numbers in 4 significant digits, big integers with separators, gaps for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1e4):
-        return f"{int(value):,}" if abs(value) >= 1e4 else str(int(value))
-    if isinstance(value, float):
-        return fmt(value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).map(cell) if not frame.empty else frame
+    return frame.astype(object).map(format_cell) if not frame.empty else frame
 
 
 # ---------------------------------------------------------------- Markdown
