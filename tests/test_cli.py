@@ -64,6 +64,12 @@ def test_measure_ghost_and_conv_json_matches_the_ghostnet_formula(cli: Cli) -> N
         (("measure", "ghost", "--mode", "training"), "unknown mode"),
         (("measure",), "name at least one catalog entry"),
         (("list", "--tag", "atention"), "did you mean attention"),
+        (("list", "gost"), "did you mean ghost"),
+        (("measure", "ghost", "--metrics", ""), "no metric given"),
+        (("claims", "nin-head", "--metrics", "param"), "unknown metric 'param'"),
+        (("measure", "relu", "--results-dir", "/proc/modbench-results"), "cannot write results to '/proc/modbench-results'"),
+        (("report", "--out", "/proc/modbench-report"), "cannot write the report to '/proc/modbench-report'"),
+        (("history", "--out", "/proc/modbench-history"), "cannot write the history report"),
         (("--plugin", "/nonexistent/plugin.py", "list"), "does not exist"),
         (("list", "--family", "blocks"), "invalid choice: 'blocks'"),
         (("compare", "ghost"), "required: B"),
@@ -94,3 +100,16 @@ def test_measure_csv_keeps_every_record_field(cli: Cli) -> None:
     for field in ("config", "macs_fvcore", "flops_matmul", "zero_cost_ops", "counter_note", "machine_id", "git_commit", "timestamp"):
         assert field in rows[0]
     assert int(rows[1]["params"]) == 512 * 512 + 512
+
+
+@pytest.mark.parametrize("command", [("report", "--render-only", "--out"), ("measure", "relu", "--results-dir"), ("history", "--out")])
+def test_an_output_path_that_is_a_file_is_a_one_line_error(cli: Cli, tmp_path, command: tuple[str, ...]) -> None:
+    (tmp_path / "occupied").write_text("not a directory")
+    assert "it is a file, not a directory" in _one_line_error(cli(*command, "occupied"))
+    assert (tmp_path / "occupied").read_text() == "not a directory"
+
+
+def test_a_repeated_name_or_batch_is_measured_once(cli: Cli) -> None:
+    result = cli("measure", "relu", "relu", "--batch", "2,2,1", "--metrics", "params,params", "--format", "json")
+    assert result.code == 0, result.err
+    assert [(r["entry"], r["batch"]) for r in json.loads(result.out)] == [("relu", 2), ("relu", 1)]

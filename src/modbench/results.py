@@ -27,6 +27,7 @@ import pandas as pd
 from modbench.environment import machine_id
 from modbench.errors import UsageError
 from modbench.output import render
+from modbench.paths import writable_dir
 from modbench.records import Environment, Record, RecordKey
 
 DEFAULT_RESULTS_DIR = Path("results")
@@ -77,7 +78,7 @@ class RunWriter:
     def create(cls, results_dir: Path, plan: Sequence[dict[str, Any]] | None, **meta: Any) -> RunWriter:
         """A new run file in ``results_dir``, its header written: the plan (``None``: not resumable) and ``meta``."""
         run_id = new_run_id()
-        writer = cls(Path(results_dir) / f"{run_id}{SUFFIX}", run_id)
+        writer = cls(writable_dir(results_dir, "results") / f"{run_id}{SUFFIX}", run_id)
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         writer._write_line({"kind": "run", "run": run_id, "started": started, "plan": plan, **meta})
         return writer

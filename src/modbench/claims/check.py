@@ -21,7 +21,7 @@ from modbench.catalog import get_entry
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import GHOST_PARTS, GHOST_SWEEP, GhostPoint
 from modbench.claims.verdict import ClaimVerdict, judge, side_config, side_key
-from modbench.metrics.core import METRICS, Settings, record_key
+from modbench.metrics.core import METRICS, Settings, check_metrics, record_key
 from modbench.metrics.counting import count_ops
 from modbench.metrics.params import count_parameters
 from modbench.metrics.target import Inputs, Target
@@ -127,6 +127,7 @@ class Plan:
 
 def build_tasks(plan: Plan, device: str, allowed: Sequence[str] = METRICS, threads: int | None = None) -> list[Task]:
     """Runner tasks for ``plan`` on ``device``, each with only the metrics it needs that are ``allowed``."""
+    allowed = check_metrics(allowed)
     extra = {"threads": threads} if threads is not None else {}
     tasks = []
     for request in plan.requests:

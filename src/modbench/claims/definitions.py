@@ -768,4 +768,4 @@ def get_claims(ids: list[str] | None = None) -> tuple[Claim, ...]:
         if claim_id not in by_id:
             hints = closest(claim_id, by_id) or list(by_id)
             raise UsageError(f"unknown claim {claim_id!r}; choose from: {', '.join(hints)}")
-    return tuple(by_id[claim_id] for claim_id in ids)
+    return tuple(by_id[claim_id] for claim_id in dict.fromkeys(ids))

@@ -16,6 +16,7 @@ from modbench.errors import UsageError
 from modbench.history import Thresholds, analyse, read_asv_results, read_store, write_report
 from modbench.history.report import change_rows
 from modbench.output import FORMATS, render
+from modbench.paths import writable_dir
 from modbench.results import DEFAULT_RESULTS_DIR
 
 HELP = "find regressions over commits in asv's results and modbench's runs; write reports/history.md"
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}; e.g. --alpha 0.01")
     if args.min_effect < 0:
         raise UsageError(f"--min-effect must be a non-negative fraction, got {args.min_effect}; e.g. --min-effect 0.1")
+    writable_dir(args.out, "the history report")
     frames, sources = [], []
     asv_dir = _source_dir(args.asv_results, DEFAULT_ASV_RESULTS)
     if asv_dir is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from modbench.catalog import all_tags, get_entry, list_entries
 from modbench.catalog.registry import FAMILIES, format_config
@@ -10,6 +11,8 @@ from modbench.errors import UsageError, closest
 from modbench.output import render
 
 HELP = "list the catalog's blocks and models"
+
+WILDCARD = re.compile(r"[*?\[]")  # fnmatch's special characters
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
         if tag not in known_tags:
             hints = closest(tag, known_tags)
             raise UsageError(f"unknown tag {tag!r}; " + (f"did you mean {', '.join(hints)}?" if hints else f"tags: {', '.join(known_tags)}"))
+    for pattern in args.patterns:
+        if not WILDCARD.search(pattern):
+            get_entry(pattern)  # a plain name that is not an entry: say which ones are closest
     names = list_entries(include=args.patterns, exclude=args.exclude, family=args.family, tags=args.tag)
     rows = []
     for name in names:

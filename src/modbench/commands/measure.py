@@ -13,7 +13,7 @@ from pathlib import Path
 
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
-from modbench.commands.options import add_config_options, parse_int_list, parse_name_list, parse_overrides
+from modbench.commands.options import add_config_options, parse_int_list, parse_name_list, parse_overrides, unique
 from modbench.errors import UsageError
 from modbench.metrics.core import DEVICES, DTYPES, METRICS
 from modbench.metrics.state import MODES
@@ -59,7 +59,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def selected_names(args: argparse.Namespace) -> list[str]:
     """The entry names asked for (``--all`` = the whole catalog); none at all is a usage error."""
-    names = list_entries() if args.all else list(args.names)
+    names = list_entries() if args.all else unique(args.names)
     if not names:
         raise UsageError("name at least one catalog entry (or pass --all); `modbench list` shows them")
     return names

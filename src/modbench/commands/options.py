@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from modbench.errors import UsageError
+
+T = TypeVar("T")
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -35,16 +38,21 @@ def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse_int_list(text: str, what: str) -> list[int]:
-    """``"1,8,32"`` → ``[1, 8, 32]``, each a positive integer."""
+    """``"1,8,32"`` → ``[1, 8, 32]``, each a positive integer, each once (a repeat would be measured twice)."""
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         values = []
     if not values or any(v < 1 for v in values):
         raise UsageError(f"--{what} expects positive integers separated by commas, got {text!r}; e.g. --{what} 1,8,32")
-    return values
+    return unique(values)
 
 
 def parse_name_list(text: str) -> list[str]:
-    """``"params,flops"`` → ``["params", "flops"]``."""
-    return [part.strip() for part in text.split(",") if part.strip()]
+    """``"params,flops"`` → ``["params", "flops"]``, each once."""
+    return unique(part.strip() for part in text.split(",") if part.strip())
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """``items`` in their order, repeats dropped: asking twice for the same measurement measures it once."""
+    return list(dict.fromkeys(items))

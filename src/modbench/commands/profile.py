@@ -14,7 +14,8 @@ from modbench.metrics.state import MODES
 from modbench.metrics.target import entry_target
 from modbench.output import render
 from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
-from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target, writable_dir
+from modbench.paths import writable_dir
+from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
 
 HELP = "profile catalog entries with torch.profiler: traces for TensorBoard/Perfetto and top-operator tables"
 

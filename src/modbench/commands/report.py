@@ -27,6 +27,7 @@ from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
 from modbench.errors import UsageError
 from modbench.metrics.core import DEVICES, METRICS
 from modbench.output import render
+from modbench.paths import writable_dir
 from modbench.report import RunInfo, judge_devices, load_run_infos, write_report
 from modbench.claims.verdict import Results
 from modbench.results import load_runs
@@ -112,6 +113,7 @@ def measure(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    writable_dir(args.out, "the report")
     status = 0
     if not args.render_only:
         status = measure(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,8 +36,7 @@ class Settings:
     quick: bool = False
 
     def __post_init__(self) -> None:
-        for metric in self.metrics:
-            _check_choice("metric", metric, METRICS)
+        check_metrics(self.metrics)
         _check_choice("device", self.device, DEVICES)
         _check_choice("dtype", self.dtype, tuple(DTYPES))
         _check_choice("mode", self.mode, MODES)
@@ -44,6 +44,16 @@ class Settings:
             raise UsageError(f"threads must be a positive integer, got {self.threads}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+
+
+def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    """``metrics`` as a tuple once each is known to be one of :data:`METRICS`; none at all is a usage error too."""
+    chosen = tuple(metrics)
+    if not chosen:
+        raise UsageError(f"no metric given; choose from: {', '.join(METRICS)} (e.g. --metrics params,flops)")
+    for metric in chosen:
+        _check_choice("metric", metric, METRICS)
+    return chosen
 
 
 def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:

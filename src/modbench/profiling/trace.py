@@ -31,6 +31,7 @@ from modbench.metrics.core import Settings
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import make_step, pinned_threads, placed, step_inputs, synchronize
 from modbench.metrics.target import Inputs, Target, describe_shapes
+from modbench.paths import writable_dir
 from modbench.profiling.summary import OpStat, op_stats
 
 KINETO_NOTICE = "USDT:"
@@ -87,23 +88,6 @@ def worker_name(entry: str, device: str) -> str:
     return f"{entry}_{device}".replace(".", "_")
 
 
-def writable_dir(path: str | Path, what: str) -> Path:
-    """Create ``path`` if needed and prove a file can be written there, or raise a one-line usage error.
-
-    Checked before any profiling starts, so a bad ``--logdir`` fails at once rather than after the
-    profile ran (``tensorboard_trace_handler`` would raise a bare ``RuntimeError`` from its callback).
-    """
-    directory = Path(path)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as error:
-        reason = error.strerror or first_line(error)
-        raise UsageError(f"cannot write {what} to {str(directory)!r}: {reason}; pass a writable directory") from error
-    return directory
-
-
 def profile_target(
     target: Target,
     logdir: str | Path,
@@ -124,7 +108,7 @@ def profile_target(
     Raises :class:`UsageError` for a bad device or mode, an unwritable logdir, or a target that
     cannot be built, cannot take its input or fails a step (a train step at batch 1 with batch norm).
     """
-    Settings(metrics=(), device=device, mode=mode)  # the same device/mode checks as `measure`
+    Settings(device=device, mode=mode)  # the same device and mode checks as `measure`
     worker = worker_name(target.name, device)
     run_dir = writable_dir(Path(logdir) / run_name(target.name, device, mode), "profiler traces")
     module, inputs = placed(*target.checked_build(batch), device, torch.float32)
