@@ -113,3 +113,20 @@ def test_a_repeated_name_or_batch_is_measured_once(cli: Cli) -> None:
     result = cli("measure", "relu", "relu", "--batch", "2,2,1", "--metrics", "params,params", "--format", "json")
     assert result.code == 0, result.err
     assert [(r["entry"], r["batch"]) for r in json.loads(result.out)] == [("relu", 2), ("relu", 1)]
+
+
+def test_input_shape_gives_the_batch_and_is_part_of_the_key(cli: Cli) -> None:
+    result = cli("measure", "ghost", "--input-shape", "2x32x16x16", "--metrics", "flops", "--format", "json")
+    assert result.code == 0, result.err
+    (record,) = json.loads(result.out)
+    assert record["batch"] == 2
+    assert record["config"]["input_shape"] == "Bx32x16x16"
+    cfg = record["config"]
+    c, n, s, d = cfg["in_channels"], cfg["out_channels"], cfg["ratio"], cfg["dw_size"]
+    m = math.ceil(n / s)
+    assert record["macs"] == 2 * (c * m + m * (s - 1) * d * d) * 16 * 16  # kernel_size 1 by default
+
+    swept = cli("measure", "ghost", "--input-shape", "2x32x16x16", "--batch", "1,4", "--metrics", "flops", "--format", "json")
+    assert [r["batch"] for r in json.loads(swept.out)] == [1, 4]
+    default = cli("measure", "ghost", "--metrics", "flops", "--format", "json")
+    assert "input_shape" not in json.loads(default.out)[0]["config"]

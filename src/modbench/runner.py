@@ -40,7 +40,7 @@ from modbench.catalog.registry import first_line
 from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.metrics.core import Settings, measure_target, record_key
-from modbench.metrics.target import Target, entry_target
+from modbench.metrics.target import Target, entry_target, with_input_shape
 from modbench.records import Record, RecordKey
 from modbench.results import RunLog, RunWriter, read_run
 
@@ -65,8 +65,8 @@ class EntrySpec:
 
     @property
     def config(self) -> dict[str, Any]:
-        """The entry's full config with the overrides applied (checked, without building anything)."""
-        return get_entry(self.name).config(dict(self.overrides))
+        """The entry's full config with the overrides applied (checked, without building anything), and the input shape given."""
+        return with_input_shape(get_entry(self.name).config(dict(self.overrides)), self.input_shape)
 
     def target(self) -> Target:
         return _entry_target(self)

@@ -36,7 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="measure the whole catalog")
     parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
     add_config_options(parser)
-    parser.add_argument("--input-shape", metavar="SHAPE", help="replace the example input, e.g. 1x3x64x64 (the first size is the batch)")
+    parser.add_argument(
+        "--input-shape", metavar="SHAPE",
+        help="replace the example input, e.g. 8x3x64x64: the first size is the batch unless --batch is given",
+    )
     add_run_options(parser)
     parser.add_argument("--resume", metavar="RUN", help="finish an interrupted run (its id or file): measure only what it lacks")
     parser.add_argument("--format", choices=FORMATS, default="table")
@@ -44,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """How to measure and where to keep the results; shared with ``modbench compare``."""
-    parser.add_argument("--batch", default="1", help="batch size(s), comma-separated: a batch sweep (default 1)")
+    parser.add_argument("--batch", help="batch size(s), comma-separated: a batch sweep (default 1)")
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
@@ -65,13 +68,16 @@ def selected_names(args: argparse.Namespace) -> list[str]:
     return names
 
 
-def measure_specs(args: argparse.Namespace, specs: list[EntrySpec]) -> RunOutcome:
-    """Run ``specs`` with the run options in ``args`` (batch, mode, device, ...) as one saved run."""
+def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1) -> RunOutcome:
+    """Run ``specs`` with the run options in ``args`` (batch, mode, device, ...) as one saved run.
+
+    Without ``--batch`` they are measured at ``default_batch``.
+    """
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
     return run_measurements(
         specs,
-        batches=parse_int_list(args.batch, "batch"),
+        batches=parse_int_list(args.batch, "batch") if args.batch is not None else [default_batch],
         modes=parse_name_list(args.mode),
         metrics=parse_name_list(args.metrics),
         device=args.device,
@@ -105,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         overrides = parse_overrides(args)
         input_shape = parse_shape(args.input_shape) if args.input_shape else None
-        outcome = measure_specs(args, [EntrySpec.of(name, overrides, input_shape) for name in selected_names(args)])
+        specs = [EntrySpec.of(name, overrides, input_shape) for name in selected_names(args)]
+        outcome = measure_specs(args, specs, default_batch=input_shape[0] if input_shape else 1)
     print(render([r.to_dict() for r in outcome.records], args.format, TABLE_COLUMNS))
     return report_outcome(outcome)
 

@@ -74,10 +74,23 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def with_input_shape(config: dict[str, Any], input_shape: Sequence[int] | None) -> dict[str, Any]:
+    """``config`` plus the per-sample input shape when one replaces the example input.
+
+    The shape is part of what was measured, so it belongs in the record's key: without it a
+    measurement on 16×16 inputs would carry the same key as one on the entry's own example.
+    The batch dimension is left out (``B``); the record's ``batch`` says it.
+    """
+    if input_shape is None:
+        return config
+    return {**config, "input_shape": "x".join(["B", *(str(size) for size in input_shape[1:])])}
+
+
 def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape: Sequence[int] | None = None) -> Target:
     """A catalog entry at its default config with ``overrides``; ``input_shape`` replaces its example input.
 
-    With ``input_shape``, the first dimension is the batch and is replaced by the batch size asked for.
+    With ``input_shape``, the first dimension is the batch and is replaced by the batch size asked
+    for; the rest is recorded in the config (see :func:`with_input_shape`).
     """
     entry = get_entry(name)
     config = entry.config(overrides)
@@ -107,7 +120,7 @@ def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape
 
     return Target(
         name=name,
-        config=config,
+        config=with_input_shape(config, input_shape),
         build=lambda: entry.build(config)[0],
         make_inputs=make_inputs,
         input_grad=entry.family == "block",
