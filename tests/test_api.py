@@ -58,10 +58,22 @@ def test_measure_catalog_entries_by_name_with_a_config_and_save_the_run(tmp_path
     assert list(saved["latency_ms"]) == list(frame["latency_ms"])
 
 
-def test_a_failing_module_is_a_row_with_its_reason() -> None:
-    frame = modbench.measure(nn.Linear(8, 8), torch.randn(1, 5), metrics=["params"])
-    assert frame.iloc[0]["status"] == "failed"
-    assert "(1, 5)" in frame.iloc[0]["error"]
+class FailsWhenTraining(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            raise RuntimeError("no training step for this block")
+        return x * 2
+
+
+def test_a_module_that_fails_while_measured_is_a_row_with_its_reason() -> None:
+    frame = modbench.measure(FailsWhenTraining(), torch.randn(2, 3), metrics=["flops"], mode=["infer", "train"])
+    assert list(frame["status"]) == ["ok", "failed"]
+    assert "no training step for this block" in frame.iloc[1]["error"]
+
+
+def test_inputs_the_module_cannot_take_are_a_usage_error_naming_the_shape() -> None:
+    with pytest.raises(UsageError, match=r"cannot take input of shape \(1, 5\)"):
+        modbench.measure(nn.Linear(8, 8), torch.randn(1, 5), metrics=["params"])
 
 
 @pytest.mark.parametrize(

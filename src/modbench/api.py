@@ -47,13 +47,16 @@ def measure(
     changed (a copy is moved when ``device`` or ``dtype`` differ from its own). With
     ``results_dir`` the records are also saved as a run there; with ``time_limit`` (seconds)
     catalog entries are measured in a child process that is killed when it overruns.
-    A measurement that fails is a row with ``status`` other than ``ok`` and the reason in
+    Example inputs the module cannot take raise :class:`UsageError` before anything is measured;
+    a measurement that fails is a row with ``status`` other than ``ok`` and the reason in
     ``error``; an interrupt raises ``KeyboardInterrupt`` after saving what was measured.
     """
     if isinstance(module_or_name, nn.Module):
         if example_inputs is None:
             raise UsageError("measuring a module needs example inputs: modbench.measure(module, torch.randn(...))")
-        sources: list[Source] = [module_target(module_or_name, example_inputs, name)]
+        target = module_target(module_or_name, example_inputs, name)
+        target.checked_build(1)  # inputs the module cannot take are the caller's mistake, not a failed measurement
+        sources: list[Source] = [target]
     else:
         names = [module_or_name] if isinstance(module_or_name, str) else list(module_or_name)
         sources = [EntrySpec.of(entry, config) for entry in names]
