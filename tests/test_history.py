@@ -78,7 +78,7 @@ def test_the_report_names_the_commit_and_plots_the_regression(tmp_path: Path) ->
 
 
 def test_the_command_prints_the_regression_and_writes_the_report(cli: Callable[..., CliResult], tmp_path: Path) -> None:
-    result = cli("history", "--asv-results", str(FIXTURE), "--out", str(tmp_path), "--repo", str(tmp_path), "--format", "csv")
+    result = cli("history", "--asv-results", str(FIXTURE), "--out", str(tmp_path), "--format", "csv")
     assert result.code == 0, result.err
     rows = pd.read_csv(io.StringIO(result.out), dtype=str)
     assert list(rows["started_at"]) == [SLOWED[:8]]

@@ -13,6 +13,7 @@ from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.records import Record, RecordKey, canonical_config
 from modbench.results import COLUMNS, RunWriter, export, load_runs, read_run, records_frame, run_path
+from modbench.runner import resume_run
 
 
 def make_record(entry: str = "linear", batch: int = 1, status: str = "ok", machine: str | None = None, **values: object) -> Record:
@@ -101,3 +102,27 @@ def test_an_empty_store_loads_as_an_empty_table_with_every_column(tmp_path: Path
 def test_unknown_run_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no run"):
         run_path("20990101T000000Z-nope", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"entry": "relu"}\n{"entry": "relu"}\n', "its first line is not a run header"),
+        ('{"kind": "run", "run": "r", "plan": null}\n{"entry": "relu"}\n{}\n', ":2 is not a modbench record"),
+        ('{"kind": "run", "run": "r", "plan": null}\n[1, 2]\n{}\n', ":2 is not a record"),
+        ("not json\n{}\n", ":1 is not a JSON line"),
+    ],
+)
+def test_a_file_that_is_not_a_run_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "foreign.jsonl"
+    path.write_text(content)
+    with pytest.raises(UsageError, match=message):
+        load_runs(path)
+
+
+def test_a_run_killed_before_its_header_is_empty_and_cannot_be_resumed(tmp_path: Path) -> None:
+    path = tmp_path / "torn.jsonl"
+    path.write_text('{"kind": "ru')
+    assert load_runs(path).empty
+    with pytest.raises(UsageError, match="no run header"):
+        resume_run(read_run(path))

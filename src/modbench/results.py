@@ -129,11 +129,19 @@ def run_path(run: str | Path, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> 
 
 
 def read_run(path: str | Path) -> RunLog:
-    """Read one run file. A torn last line (the run was killed while writing it) is skipped."""
+    """Read one run file. A torn last line (the run was killed while writing it) is skipped.
+
+    A file whose records come without a run header, or that holds a line that is not a record,
+    is not a modbench run: a usage error, rather than results silently missing. A file with
+    nothing complete in it (killed before its header was written) is an empty run.
+    """
     path = Path(path)
     header: dict[str, Any] | None = None
     records: list[Record] = []
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path} is not a modbench run (not UTF-8 text); pass a file that modbench wrote under results/") from error
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -143,10 +151,17 @@ def read_run(path: str | Path) -> RunLog:
             if number == len(lines):
                 break
             raise UsageError(f"{path}:{number} is not a JSON line ({error.msg}); the run file is damaged") from error
+        if not isinstance(row, dict):
+            raise UsageError(f"{path}:{number} is not a record (a JSON object); the run file is damaged")
         if row.get("kind") == "run":
             header = row
-        else:
+            continue
+        if header is None:
+            raise UsageError(f"{path} is not a modbench run (its first line is not a run header); pass a file that modbench wrote under results/")
+        try:
             records.append(Record.from_dict(row))
+        except (KeyError, TypeError) as error:
+            raise UsageError(f"{path}:{number} is not a modbench record (missing or bad field {error}); the run file is damaged") from error
     run_id = header["run"] if header else path.stem
     return RunLog(path=path, run_id=run_id, header=header, records=records)
 

@@ -422,7 +422,9 @@ def resume_run(log: RunLog, *, progress: Progress | None = None, time_limit: flo
     The run's own plugins must already be loaded (see :func:`run_plugins`); ``time_limit``
     replaces the run's own when given.
     """
-    header = log.header or {}
+    if log.header is None:
+        raise UsageError(f"{log.path} holds no run header, so no plan to finish; start the run again")
+    header = log.header
     if header.get("plan") is None:
         raise UsageError(f"run {log.run_id} cannot be resumed: it has no plan (it measured modules given as Python objects)")
     done = {record.key for record in log.latest() if record.ok}

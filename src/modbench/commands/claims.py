@@ -18,6 +18,7 @@ from modbench.claims.definitions import CLAIMS, get_claims
 from modbench.claims.verdict import judge
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
 from modbench.commands.options import parse_name_list
+from modbench.errors import UsageError
 from modbench.metrics.core import DEVICES, METRICS
 from modbench.output import render
 from modbench.results import DEFAULT_RESULTS_DIR, load_runs
@@ -56,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     status = 0
     if args.source:
-        verdicts = judge(claims, load_runs(args.source), args.device, run_probes(claims))
+        saved = load_runs(args.source)
+        if saved.empty:
+            raise UsageError(f"{args.source} holds no measurements; pass a run file or directory that modbench claims or report wrote")
+        verdicts = judge(claims, saved, args.device, run_probes(claims))
     else:
         checked = check_claims(
             claims,

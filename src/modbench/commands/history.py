@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
 
 from modbench.errors import UsageError
 from modbench.history import Thresholds, analyse, read_asv_results, read_store, write_report
+from modbench.history.table import git_order
 from modbench.history.report import change_rows
 from modbench.output import FORMATS, render
 from modbench.paths import writable_dir
@@ -31,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"modbench's saved runs (default {DEFAULT_RESULTS_DIR}/, when it exists)")
     parser.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                         help="where history.md and history/*.png go (default reports/)")
-    parser.add_argument("--repo", type=Path, default=Path("."), metavar="DIR",
-                        help="git repository whose history orders the commits (default .; commit dates otherwise)")
+    parser.add_argument("--repo", type=Path, metavar="DIR",
+                        help="git repository whose history orders the commits (default: . when it is one; commit dates otherwise)")
     parser.add_argument("--alpha", type=float, default=Thresholds.alpha,
                         help=f"significance level of the Mann-Whitney U test (default {Thresholds.alpha})")
     parser.add_argument("--min-effect", type=float, default=Thresholds.min_effect, metavar="FRACTION",
@@ -45,27 +49,37 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}; e.g. --alpha 0.01")
     if args.min_effect < 0:
         raise UsageError(f"--min-effect must be a non-negative fraction, got {args.min_effect}; e.g. --min-effect 0.1")
+    if args.repo is not None and not git_order(args.repo):
+        raise UsageError(f"{str(args.repo)!r} is not a git repository with commits; pass the repository the results were measured in")
     writable_dir(args.out, "the history report")
     frames, sources = [], []
     asv_dir = _source_dir(args.asv_results, DEFAULT_ASV_RESULTS)
     if asv_dir is not None:
-        frames.append(read_asv_results(asv_dir))
+        frames.append(_read_given(read_asv_results, asv_dir, args.asv_results, "asv results (machine folders of result JSON files)"))
         sources.append(f"asv results in `{asv_dir}`: {len(frames[-1])} values")
     store_dir = _source_dir(args.results_dir, DEFAULT_RESULTS_DIR)
     if store_dir is not None:
-        frames.append(read_store(store_dir))
+        frames.append(_read_given(read_store, store_dir, args.results_dir, "modbench runs (*.jsonl)"))
         sources.append(f"modbench runs in `{store_dir}`: {len(frames[-1])} values")
     if not any(len(frame) for frame in frames):
         raise UsageError(
             "no results to read: run `asv run` (docs/asv.md) or `modbench measure`, "
             "or point --asv-results / --results-dir at a results directory"
         )
-    history = analyse(frames, sources, args.repo, Thresholds(alpha=args.alpha, min_effect=args.min_effect))
+    history = analyse(frames, sources, args.repo or Path("."), Thresholds(alpha=args.alpha, min_effect=args.min_effect))
     page = write_report(history, args.out)
     print(render(change_rows(history.regressions), args.format))
     print(f"{len(history.regressions)} regression(s), {len(history.improvements)} improvement(s) "
           f"in {len(history.series)} series; report: {page}", file=sys.stderr)
     return 0
+
+
+def _read_given(read: Callable[[Path], pd.DataFrame], directory: Path, given: Path | None, what: str) -> pd.DataFrame:
+    """``read(directory)``; a directory the user named that holds nothing readable is a usage error."""
+    frame = read(directory)
+    if given is not None and frame.empty:
+        raise UsageError(f"{str(directory)!r} holds no {what}; pass the directory that holds them")
+    return frame
 
 
 def _source_dir(given: Path | None, default: Path) -> Path | None:
