@@ -134,3 +134,10 @@ def test_input_shape_gives_the_batch_and_is_part_of_the_key(cli: Cli) -> None:
     assert [r["batch"] for r in json.loads(swept.out)] == [1, 4]
     default = cli("measure", "ghost", "--metrics", "flops", "--format", "json")
     assert "input_shape" not in json.loads(default.out)[0]["config"]
+
+
+def test_csv_cells_hold_json_configs_and_integers_with_gaps() -> None:
+    from modbench.output import render
+
+    text = render([{"params": 20, "config": {"width": 4}, "ops": ["aten::cat"]}, {"params": None, "config": {}, "ops": []}], "csv")
+    assert text.splitlines() == ["params,config,ops", '20,"{""width"": 4}","[""aten::cat""]"', ",{},[]"]

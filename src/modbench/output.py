@@ -15,13 +15,15 @@ FORMATS = ("table", "json", "csv", "markdown")
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
     """``rows`` in ``fmt``; ``columns`` picks and orders the table and Markdown columns.
 
-    JSON and CSV are for programs and keep every field.
+    JSON and CSV are for programs and keep every field; a CSV cell holding a config or a list
+    of ops is JSON, and integers stay integers in a column with gaps.
     """
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str)
-    frame = pd.DataFrame(list(rows))
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        cells = [{key: _csv_cell(value) for key, value in row.items()} for row in rows]
+        return pd.DataFrame(cells, dtype=object).to_csv(index=False)
+    frame = pd.DataFrame(list(rows), dtype=object)
     if columns is not None and not frame.empty:
         frame = frame[[c for c in columns if c in frame.columns]]
     if frame.empty:
@@ -38,6 +40,10 @@ def format_number(value: float) -> str:
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
         return f"{value:.3e}"
     return f"{value:.4g}"
+
+
+def _csv_cell(value: Any) -> Any:
+    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else value
 
 
 def format_cell(value: Any) -> str:
