@@ -17,8 +17,8 @@ import pandas as pd
 
 from modbench.errors import UsageError
 from modbench.history import Thresholds, analyse, read_asv_results, read_store, write_report
-from modbench.history.table import git_order
 from modbench.history.report import change_rows
+from modbench.history.table import git_order
 from modbench.output import FORMATS, render
 from modbench.paths import writable_dir
 from modbench.results import DEFAULT_RESULTS_DIR
