@@ -44,9 +44,28 @@ def test_overrides_go_to_the_entries_that_have_the_key() -> None:
         split_overrides(("ghost", "conv2d"), {"colour": "red"})
 
 
+def test_one_entry_at_two_configs_with_per_side_overrides(cli: Callable, tmp_path: Path) -> None:
+    result = cli("compare", "ghost", "ghost", "--set", "in_channels=16", "--set-a", "ratio=2", "--set-b", "ratio=4",
+                 "--metrics", "flops", "--results-dir", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert (report["a"], report["b"]) == ("ghost (ratio=2)", "ghost (ratio=4)")
+    macs = next(row for row in report["rows"] if row["metric"] == "macs")
+    c, n, d, hw = 16, 64, 3, 32  # ghost's defaults besides in_channels; kernel_size 1
+
+    def ghost_macs(s: int) -> int:
+        m = -(-n // s)
+        return (c * m + m * (s - 1) * d * d) * hw * hw
+
+    assert (macs["ghost (ratio=2)"], macs["ghost (ratio=4)"]) == (ghost_macs(2), ghost_macs(4))
+    assert macs["ratio_b_a"] == pytest.approx(ghost_macs(4) / ghost_macs(2))
+
+
 def test_bad_comparisons_are_usage_errors(cli: Callable, tmp_path: Path) -> None:
     same = cli("compare", "relu", "relu", "--results-dir", str(tmp_path))
-    assert same.code == 2 and "two different entries" in same.err
+    assert same.code == 2 and "at the same config" in same.err
+    wrong_side = cli("compare", "ghost", "conv2d", "--set-b", "ratio=4", "--results-dir", str(tmp_path))
+    assert wrong_side.code == 2 and "conv2d has no config key 'ratio'" in wrong_side.err
     unknown = cli("compare", "relu", "relux", "--results-dir", str(tmp_path))
     assert unknown.code == 2 and "unknown catalog entry" in unknown.err
 

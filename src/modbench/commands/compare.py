@@ -2,8 +2,10 @@
 
 ``--set`` and ``--hw`` apply to each entry whose config has the key (``ghost`` and ``conv2d``
 share ``in_channels``, ``out_channels`` and ``hw``, but only ``ghost`` has ``ratio``); a key that
-neither entry has is a usage error. Both entries are measured in one saved run, at every batch
-and mode asked for, so each row compares the two at the same key.
+neither entry has is a usage error. ``--set-a`` and ``--set-b`` apply to one side only, so one
+entry can be compared with itself at another config (``compare ghost ghost --set-b ratio=4``).
+Both sides are measured in one saved run, at every batch and mode asked for, so each row
+compares the two at the same key.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import json
 from typing import Any
 
 from modbench.catalog import get_entry
+from modbench.catalog.registry import format_config
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
-from modbench.commands.options import add_config_options, parse_overrides
+from modbench.commands.options import add_config_options, parse_overrides, parse_pairs
 from modbench.errors import UsageError
 from modbench.metrics.core import METRICS
 from modbench.output import FORMATS, format_cell, render
-from modbench.records import Record
+from modbench.records import Record, canonical_config
 from modbench.runner import EntrySpec
 
 HELP = "compare two entries side by side: every metric and the ratio B/A"
@@ -35,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("b", metavar="B", help="the entry compared with A (ratios are B/A)")
     parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
     add_config_options(parser)
+    for side in ("a", "b"):
+        parser.add_argument(
+            f"--set-{side}", dest=f"overrides_{side}", action="append", default=[], metavar="KEY=VALUE",
+            help=f"override a config value of {side.upper()} only (repeatable; wins over --set)",
+        )
     add_run_options(parser)
     parser.add_argument("--format", choices=FORMATS, default="table")
 
@@ -56,8 +64,22 @@ def ratio(a: Any, b: Any) -> float | None:
     return b / a
 
 
-def comparison_rows(a: Record, b: Record) -> list[dict[str, Any]]:
-    """One row per metric measured for either entry: both values and B/A."""
+def side_labels(specs: tuple[EntrySpec, EntrySpec]) -> tuple[str, str]:
+    """Column names for A and B: the entry names, or, for one entry at two configs, the name with the keys that differ."""
+    a, b = specs
+    if a.name != b.name:
+        return a.name, b.name
+    config_a, config_b = a.config, b.config
+    differing = sorted(key for key in config_a if config_a[key] != config_b[key])
+
+    def label(config: dict[str, Any]) -> str:
+        return f"{a.name} ({format_config({key: config[key] for key in differing})})"
+
+    return label(config_a), label(config_b)
+
+
+def comparison_rows(a: Record, b: Record, labels: tuple[str, str]) -> list[dict[str, Any]]:
+    """One row per metric measured for either side: both values and B/A."""
     rows = []
     for metric in COMPARED:
         value_a, value_b = getattr(a, metric), getattr(b, metric)
@@ -65,25 +87,31 @@ def comparison_rows(a: Record, b: Record) -> list[dict[str, Any]]:
             continue
         rows.append({
             "batch": a.key.batch, "mode": a.key.mode, "metric": metric,
-            a.key.entry: value_a, b.key.entry: value_b, "ratio_b_a": ratio(value_a, value_b),
+            labels[0]: value_a, labels[1]: value_b, "ratio_b_a": ratio(value_a, value_b),
         })
     return rows
 
 
 def run(args: argparse.Namespace) -> int:
-    names = (args.a, args.b)
-    if args.a == args.b:
-        raise UsageError(f"compare needs two different entries, got {args.a} twice")
-    overrides_a, overrides_b = split_overrides(names, parse_overrides(args))
-    outcome = measure_specs(args, [EntrySpec.of(args.a, overrides_a), EntrySpec.of(args.b, overrides_b)])
-    by_entry: dict[str, dict[tuple[int, str], Record]] = {name: {} for name in names}
+    shared_a, shared_b = split_overrides((args.a, args.b), parse_overrides(args))
+    specs = (
+        EntrySpec.of(args.a, {**shared_a, **parse_pairs(args.overrides_a, "--set-a")}),
+        EntrySpec.of(args.b, {**shared_b, **parse_pairs(args.overrides_b, "--set-b")}),
+    )
+    if specs[0].config == specs[1].config and args.a == args.b:
+        raise UsageError(f"A and B are both {args.a} at the same config; compare two entries, or one at two configs with --set-b KEY=VALUE")
+    labels = side_labels(specs)
+    outcome = measure_specs(args, list(specs))
+    sides: list[dict[tuple[int, str], Record]] = [{}, {}]
+    configs = [canonical_config(spec.config) for spec in specs]
     for record in outcome.records:
-        by_entry[record.key.entry][(record.key.batch, record.key.mode)] = record
-    pairs = [(by_entry[args.a][k], by_entry[args.b][k]) for k in by_entry[args.a] if k in by_entry[args.b]]
-    rows = [row for a, b in pairs for row in comparison_rows(a, b)]
+        side = 0 if (record.key.entry, record.key.config) == (args.a, configs[0]) else 1
+        sides[side][(record.key.batch, record.key.mode)] = record
+    pairs = [(sides[0][k], sides[1][k]) for k in sides[0] if k in sides[1]]
+    rows = [row for a, b in pairs for row in comparison_rows(a, b, labels)]
     if args.format == "json":
         print(json.dumps({
-            "a": args.a, "b": args.b,
+            "a": labels[0], "b": labels[1],
             "rows": rows,
             "records": [r.to_dict() for r in outcome.records],
         }, indent=2, default=str))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from modbench.errors import UsageError
@@ -26,14 +26,20 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--set`` pairs (and ``--hw``) as a dict; a malformed pair is a usage error."""
-    overrides: dict[str, Any] = {}
-    for pair in args.overrides:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}; e.g. --set in_channels=64")
-        overrides[key.strip()] = value
+    overrides = parse_pairs(args.overrides, "--set")
     if args.hw is not None:
         overrides["hw"] = str(args.hw)
+    return overrides
+
+
+def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
+    """``["in_channels=64", ...]`` given to ``option`` as a dict (the last of a repeated key wins)."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} expects KEY=VALUE, got {pair!r}; e.g. {option} in_channels=64")
+        overrides[key.strip()] = value
     return overrides
 
 
