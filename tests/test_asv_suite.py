@@ -18,6 +18,7 @@ import pytest
 from benchmarks import bench_catalog
 from modbench.catalog import list_entries
 from modbench.history import analyse, read_asv_results
+from modbench.history.table import git_order
 from tests.asv_repo import BENCHMARKS, MACHINE, SLOWED_ENTRY, build_test_repo, run_asv_over_commits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,7 @@ def test_a_slowed_commit_is_flagged_by_history_and_by_asv_continuous(tmp_path: P
     completed = run_asv_over_commits(repo)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
-    history = analyse([read_asv_results(repo.path / ".asv/results")], ["test repository"], repo.path)
+    history = analyse([read_asv_results(repo.path / ".asv/results")], ["test repository"], git_order(repo.path))
     flagged = {(change.series.benchmark, change.series.params, change.commit) for change in history.regressions}
     assert ("bench_catalog.Infer.time_infer", f"entry={SLOWED_ENTRY}", repo.slowed) in flagged
 

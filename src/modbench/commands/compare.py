@@ -64,16 +64,15 @@ def ratio(a: Any, b: Any) -> float | None:
     return b / a
 
 
-def side_labels(specs: tuple[EntrySpec, EntrySpec]) -> tuple[str, str]:
+def side_labels(names: tuple[str, str], configs: tuple[dict[str, Any], dict[str, Any]]) -> tuple[str, str]:
     """Column names for A and B: the entry names, or, for one entry at two configs, the name with the keys that differ."""
-    a, b = specs
-    if a.name != b.name:
-        return a.name, b.name
-    config_a, config_b = a.config, b.config
+    if names[0] != names[1]:
+        return names
+    config_a, config_b = configs
     differing = sorted(key for key in config_a if config_a[key] != config_b[key])
 
     def label(config: dict[str, Any]) -> str:
-        return f"{a.name} ({format_config({key: config[key] for key in differing})})"
+        return f"{names[0]} ({format_config({key: config[key] for key in differing})})"
 
     return label(config_a), label(config_b)
 
@@ -98,14 +97,15 @@ def run(args: argparse.Namespace) -> int:
         EntrySpec.of(args.a, {**shared_a, **parse_pairs(args.overrides_a, "--set-a")}),
         EntrySpec.of(args.b, {**shared_b, **parse_pairs(args.overrides_b, "--set-b")}),
     )
-    if specs[0].config == specs[1].config and args.a == args.b:
+    configs = (specs[0].config, specs[1].config)
+    if args.a == args.b and configs[0] == configs[1]:
         raise UsageError(f"A and B are both {args.a} at the same config; compare two entries, or one at two configs with --set-b KEY=VALUE")
-    labels = side_labels(specs)
+    labels = side_labels((args.a, args.b), configs)
     outcome = measure_specs(args, list(specs))
     sides: list[dict[tuple[int, str], Record]] = [{}, {}]
-    configs = [canonical_config(spec.config) for spec in specs]
+    key_a = (args.a, canonical_config(configs[0]))
     for record in outcome.records:
-        side = 0 if (record.key.entry, record.key.config) == (args.a, configs[0]) else 1
+        side = 0 if (record.key.entry, record.key.config) == key_a else 1
         sides[side][(record.key.batch, record.key.mode)] = record
     pairs = [(sides[0][k], sides[1][k]) for k in sides[0] if k in sides[1]]
     rows = [row for a, b in pairs for row in comparison_rows(a, b, labels)]

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}; e.g. --alpha 0.01")
     if args.min_effect < 0:
         raise UsageError(f"--min-effect must be a non-negative fraction, got {args.min_effect}; e.g. --min-effect 0.1")
-    if args.repo is not None and not git_order(args.repo):
+    order = git_order(args.repo or Path("."))
+    if args.repo is not None and not order:
         raise UsageError(f"{str(args.repo)!r} is not a git repository with commits; pass the repository the results were measured in")
     writable_dir(args.out, "the history report")
     frames, sources = [], []
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             "no results to read: run `asv run` (docs/asv.md) or `modbench measure`, "
             "or point --asv-results / --results-dir at a results directory"
         )
-    history = analyse(frames, sources, args.repo or Path("."), Thresholds(alpha=args.alpha, min_effect=args.min_effect))
+    history = analyse(frames, sources, order, Thresholds(alpha=args.alpha, min_effect=args.min_effect))
     page = write_report(history, args.out)
     print(render(change_rows(history.regressions), args.format))
     print(f"{len(history.regressions)} regression(s), {len(history.improvements)} improvement(s) "

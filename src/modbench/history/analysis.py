@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from modbench.history.detect import Change, Thresholds, detect_changes
-from modbench.history.table import SeriesKey, empty_history, git_order, ordered_by_git, series_tables
+from modbench.history.table import SeriesKey, empty_history, ordered_by_git, series_tables
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,17 @@ class History:
 def analyse(
     frames: Sequence[pd.DataFrame],
     sources: list[str],
-    repo: str | Path | None = None,
+    order: Mapping[str, int] | None = None,
     thresholds: Thresholds = Thresholds(),
 ) -> History:
-    """The history of every series in ``frames`` (history tables), commits ordered by ``repo``'s git history if given."""
+    """The history of every series in ``frames`` (history tables).
+
+    ``order`` maps commits to their position in the repository (:func:`git_order`); commits it
+    does not place are ordered by date.
+    """
     non_empty = [frame for frame in frames if not frame.empty]
     history = pd.concat(non_empty, ignore_index=True) if non_empty else empty_history()
-    order = git_order(repo) if repo is not None else {}
+    order = dict(order or {})
     series = dict(series_tables(history, order))
     changes = [change for key, table in series.items() for change in detect_changes(table, key, thresholds)]
     return History(series, changes, sources, "git history" if ordered_by_git(history, order) else "commit dates", thresholds)
