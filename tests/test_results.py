@@ -38,7 +38,7 @@ def test_each_record_is_on_disk_before_append_returns(tmp_path: Path) -> None:
     assert log.records[0].env == make_record().env
 
 
-def test_a_torn_last_line_is_skipped_and_the_next_append_starts_a_new_line(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_skipped_and_cut_before_the_next_append(tmp_path: Path) -> None:
     with RunWriter.create(tmp_path, plan=None) as writer:
         writer.append(make_record(batch=1))
     with writer.path.open("a") as file:
@@ -46,10 +46,9 @@ def test_a_torn_last_line_is_skipped_and_the_next_append_starts_a_new_line(tmp_p
     assert [r.key.batch for r in read_run(writer.path).records] == [1]
     with RunWriter(writer.path, writer.run_id) as again:
         again.append(make_record(batch=2))
-    with pytest.raises(UsageError, match="damaged"):
-        read_run(writer.path)  # the torn line is now in the middle: reported, not silently dropped
+    assert [r.key.batch for r in read_run(writer.path).records] == [1, 2]  # readable as a whole, for good
     lines = writer.path.read_text().splitlines()
-    assert json.loads(lines[-1])["batch"] == 2
+    assert len(lines) == 3 and all(json.loads(line) for line in lines)
 
 
 def test_latest_keeps_the_last_record_of_a_key(tmp_path: Path) -> None:
@@ -108,16 +107,14 @@ def test_unknown_run_is_a_usage_error(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ('{"entry": "relu"}\n{"entry": "relu"}\n', "its first line is not a run header"),
-        ('{"kind": "run", "run": "r", "plan": null}\n{"entry": "relu"}\n{}\n', ":2 is not a modbench record"),
-        ('{"kind": "run", "run": "r", "plan": null}\n[1, 2]\n{}\n', ":2 is not a record"),
-        ("not json\n{}\n", ":1 is not a JSON line"),
+        ("not json\n{}\n", "its first line is not a run header"),
     ],
 )
-def test_a_file_that_is_not_a_run_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
+def test_a_file_that_is_not_a_run_is_a_usage_error_when_read_alone(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "foreign.jsonl"
     path.write_text(content)
     with pytest.raises(UsageError, match=message):
-        load_runs(path)
+        read_run(path)
 
 
 def test_a_run_killed_before_its_header_is_empty_and_cannot_be_resumed(tmp_path: Path) -> None:

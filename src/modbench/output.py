@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
         frame = frame[[c for c in columns if c in frame.columns]]
     if frame.empty:
         return "(no rows)"
-    frame = frame.astype(object).map(format_cell)
+    frame = frame.astype(object).map(format_cell).map(markdown_cell if fmt == "markdown" else printable)
     # cells are already formatted: tabulate must not parse "14,651,400" back into 1.46514e+07
     return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True)
 
@@ -43,12 +44,42 @@ def format_number(value: float) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
-    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else value
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)
+    return printable(value, keep_newlines=True) if isinstance(value, str) else value
+
+
+# C0 controls but tab and newline, DEL, C1 controls (ESC/CSI/OSC start terminal sequences), and the
+# bidirectional overrides that make text display in another order than it reads.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_UNPRINTABLE = re.compile(f"[{_CONTROLS}]")
+_UNPRINTABLE_OR_LINE_BREAK = re.compile(f"[{_CONTROLS}\t\n]")
+_VISIBLE = {"\n": "\\n", "\r": "\\r", "\t": " "}
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """``text`` safe to print: control characters shown as ``\\x1b``-style escapes, so a name or an
+    error message can never move the cursor, retitle the terminal or break a table row.
+
+    ``keep_newlines`` keeps tab and newline (for CSV, whose quoting holds them).
+    """
+    pattern = _UNPRINTABLE if keep_newlines else _UNPRINTABLE_OR_LINE_BREAK
+    return pattern.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    return _VISIBLE.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell for GitHub Markdown: ``|`` escaped and line breaks as ``<br>``, so a row stays one row."""
+    return printable(re.sub(r"\r\n|\r|\n", "<br>", text)).replace("|", "\\|")
 
 
 def format_cell(value: Any) -> str:
     """One value as a table shows it: gaps for missing, big integers grouped, other numbers to 4 digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return str(value)

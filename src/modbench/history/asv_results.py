@@ -23,6 +23,7 @@ import pandas as pd
 
 from modbench.errors import UsageError
 from modbench.history.table import COLUMNS, empty_history
+from modbench.notices import warn
 
 RESULTS_FORMAT = 2
 SKIPPED_FILES = ("machine.json", "benchmarks.json")
@@ -32,63 +33,161 @@ TYPE_BY_PREFIX = {"time_": "time", "peakmem_": "peakmemory", "mem_": "memory", "
 UNIT_BY_TYPE = {"time": "seconds", "peakmemory": "bytes", "memory": "bytes"}
 
 
+class _Unreadable(Exception):
+    """Why one asv file (or one benchmark in it) cannot be read; it is skipped with a warning."""
+
+
+class _PartlyRead(_Unreadable):
+    """Some values of a benchmark were unreadable; ``rows`` holds the readable ones."""
+
+    def __init__(self, rows: list[dict[str, Any]], problem: str) -> None:
+        super().__init__(problem)
+        self.rows = rows
+
+
 def read_asv_results(results_dir: str | Path) -> pd.DataFrame:
-    """Every result in ``results_dir`` as history rows (failed and skipped combinations left out)."""
+    """Every result in ``results_dir`` as history rows (failed and skipped combinations left out).
+
+    A file asv did not write as expected (not JSON, not UTF-8, an older format, a field missing or
+    of the wrong type) is skipped with one warning naming it, and the others are read.
+    """
     root = Path(results_dir)
     if not root.is_dir():
         raise UsageError(f"no asv results directory at {str(root)!r}; run `asv run` first (docs/asv.md)")
-    benchmarks = _load_json(root / "benchmarks.json") if (root / "benchmarks.json").is_file() else {}
+    benchmarks = _benchmarks(root / "benchmarks.json")
     rows: list[dict[str, Any]] = []
     for machine_file in sorted(root.glob("*/machine.json")):
-        machine = _load_json(machine_file).get("machine", machine_file.parent.name)
+        machine = _machine_name(machine_file)
         for path in sorted(machine_file.parent.glob("*.json")):
-            if path.name not in SKIPPED_FILES:
+            if path.name in SKIPPED_FILES:
+                continue
+            try:
                 rows.extend(_file_rows(path, machine, benchmarks))
+            except _Unreadable as problem:
+                warn(f"{path}: {problem}; skipped, the other asv results are read")
     return pd.DataFrame(rows, columns=COLUMNS) if rows else empty_history()
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise UsageError(f"{path} is not a readable asv JSON file ({error})") from error
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise _Unreadable("not UTF-8 text, so not an asv JSON file") from error
+    except json.JSONDecodeError as error:
+        raise _Unreadable(f"not JSON ({error.msg} at line {error.lineno})") from error
+    except OSError as error:
+        raise _Unreadable(f"cannot be read ({error.strerror or error})") from error
 
 
-def _file_rows(path: Path, machine: str, benchmarks: dict[str, Any]) -> list[dict[str, Any]]:
+def _benchmarks(path: Path) -> dict[str, dict[str, Any]]:
+    """``benchmarks.json`` (each benchmark's type, unit, parameter names); without it, types come from names."""
+    if not path.is_file():
+        return {}
+    try:
+        data = _load_json(path)
+    except _Unreadable as problem:
+        warn(f"{path}: {problem}; benchmark types and units are guessed from their names")
+        return {}
+    if not isinstance(data, dict):
+        warn(f"{path}: not a JSON object of benchmarks; benchmark types and units are guessed from their names")
+        return {}
+    return {name: spec for name, spec in data.items() if isinstance(spec, dict)}
+
+
+def _machine_name(path: Path) -> str:
+    """The machine a folder holds results of: ``machine.json``'s name, else the folder's."""
+    try:
+        data = _load_json(path)
+    except _Unreadable as problem:
+        warn(f"{path}: {problem}; the folder name is used as the machine name")
+        return path.parent.name
+    name = data.get("machine") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        warn(f"{path}: no machine name in it; the folder name is used as the machine name")
+        return path.parent.name
+    return name
+
+
+def _file_rows(path: Path, machine: str, benchmarks: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     data = _load_json(path)
+    if not isinstance(data, dict):
+        raise _Unreadable("not a JSON object, so not an asv result file")
     if data.get("version") != RESULTS_FORMAT:
-        raise UsageError(
-            f"{path} is in asv results format {data.get('version')!r}, not {RESULTS_FORMAT}; "
-            "run `asv update` to convert it"
-        )
-    columns = data["result_columns"]
-    date = pd.Timestamp(data["date"], unit="ms", tz="UTC")
-    rows = []
-    for name, fields in data["results"].items():
-        field = dict(zip(columns, fields))
-        bench_type = benchmarks.get(name, {}).get("type") or _type_from_name(name)
-        unit = benchmarks.get(name, {}).get("unit") or UNIT_BY_TYPE.get(bench_type, "unit")
-        combos = list(itertools.product(*field.get("params") or [[]]))
-        for index, combo in enumerate(combos):
-            value = _at(field.get("result"), index)
-            if value is None or not math.isfinite(value):
-                continue  # failed, skipped or timed out at this commit
-            samples = _at(field.get("samples"), index)
-            rows.append({
-                "source": "asv",
-                "machine": machine,
-                "env": data["env_name"],
-                "benchmark": name,
-                "params": _params_label(benchmarks.get(name, {}).get("param_names"), combo),
-                "kind": KIND_BY_TYPE.get(bench_type, "count"),
-                "unit": unit,
-                "commit": data["commit_hash"],
-                "date": date,
-                "value": float(value),
-                "iqr": _iqr(_at(field.get("stats_q_25"), index), _at(field.get("stats_q_75"), index)),
-                "samples": tuple(float(s) for s in samples) if samples else None,
-            })
+        raise _Unreadable(f"asv results format {data.get('version')!r}, not {RESULTS_FORMAT}; run `asv update` to convert it")
+    columns, results = data.get("result_columns"), data.get("results")
+    if not isinstance(columns, list) or not isinstance(results, dict):
+        raise _Unreadable("no result_columns list or results map")
+    commit, env = data.get("commit_hash"), data.get("env_name", "")
+    if not isinstance(commit, str) or not commit or not isinstance(env, str):
+        raise _Unreadable("no commit_hash (or an env_name that is not text)")
+    date = _date(data.get("date"))
+    rows, bad = [], []
+    for name, fields in results.items():
+        try:
+            rows.extend(_benchmark_rows(name, fields, columns, benchmarks.get(name, {}), {
+                "source": "asv", "machine": machine, "env": env, "commit": commit, "date": date,
+            }))
+        except _PartlyRead as partly:
+            rows.extend(partly.rows)
+            bad.append(f"{name}: {partly}")
+        except _Unreadable as problem:
+            bad.append(f"{name}: {problem}")
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        warn(f"{path}: benchmark {bad[0]}; skipped{more}")
     return rows
+
+
+def _date(value: Any) -> pd.Timestamp:
+    """asv's date (milliseconds since the epoch) as a UTC timestamp."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _Unreadable(f"date {value!r} is not a time in milliseconds since 1970")
+    try:
+        return pd.Timestamp(value, unit="ms", tz="UTC")
+    except (ValueError, OverflowError) as error:
+        raise _Unreadable(f"date {value!r} is out of range") from error
+
+
+def _benchmark_rows(name: str, fields: Any, columns: list[Any], spec: dict[str, Any], where: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one benchmark in one result file: one per parameter combination with a finite value."""
+    if not isinstance(fields, list):
+        raise _Unreadable("its result row is not a list")
+    field = dict(zip(columns, fields))
+    params = field.get("params") or [[]]
+    if not isinstance(params, list) or not all(isinstance(values, list) for values in params):
+        raise _Unreadable("its params are not lists of values")
+    bench_type = spec.get("type") if isinstance(spec.get("type"), str) else _type_from_name(name)
+    unit = spec.get("unit") if isinstance(spec.get("unit"), str) else UNIT_BY_TYPE.get(bench_type, "unit")
+    param_names = spec.get("param_names") if isinstance(spec.get("param_names"), list) else None
+    rows, not_numbers = [], 0
+    for index, combo in enumerate(itertools.product(*params)):
+        stored = _at(field.get("result"), index)
+        value = _number(stored)
+        if value is None:  # asv's null or NaN: failed, skipped or timed out at this commit
+            not_numbers += stored is not None and not (isinstance(stored, float) and math.isnan(stored))
+            continue
+        samples = _at(field.get("samples"), index)
+        numbers = [_number(sample) for sample in samples] if isinstance(samples, list) else []
+        rows.append({
+            **where,
+            "benchmark": name,
+            "params": _params_label(param_names, tuple(map(str, combo))),
+            "kind": KIND_BY_TYPE.get(bench_type, "count"),
+            "unit": unit,
+            "value": value,
+            "iqr": _iqr(_number(_at(field.get("stats_q_25"), index)), _number(_at(field.get("stats_q_75"), index))),
+            "samples": tuple(numbers) if numbers and None not in numbers else None,
+        })
+    if not_numbers:
+        raise _PartlyRead(rows, f"{not_numbers} result(s) that are not numbers")
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    """A finite number asv stored, else ``None`` (asv writes null or NaN for a failed combination)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _type_from_name(name: str) -> str:
@@ -119,5 +218,5 @@ def _params_label(names: list[str] | None, combo: tuple[str, ...]) -> str:
 def _unrepr(value: str) -> str:
     try:
         return str(ast.literal_eval(value))
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # not a repr asv wrote
         return value

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from modbench.history.table import COLUMNS, empty_history
+from modbench.notices import warn
 from modbench.results import load_runs
 
 # metric column -> (kind, unit); latency's spread is the record's own interquartile range.
@@ -34,6 +35,11 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
     """The records in ``results_dir`` as history rows, one per metric, series and commit."""
     records = load_runs(results_dir)
     records = records[(records["status"] == "ok") & records["git_commit"].notna()]
+    dates = pd.to_datetime(records["timestamp"], utc=True, errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        warn(f"{int(dates.isna().sum())} record(s) in {results_dir} with no readable timestamp "
+             f"(e.g. {records.loc[dates.isna(), 'timestamp'].iloc[0]!r}); left out of the history")
+    records = records.assign(timestamp=dates)[dates.notna()]
     rows: list[dict[str, Any]] = []
     for metric, (kind, unit) in METRICS.items():
         measured = records[records[metric].notna()]
@@ -54,7 +60,7 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
                 "kind": kind,
                 "unit": unit,
                 "commit": commit,
-                "date": pd.to_datetime(group["timestamp"], utc=True).min(),
+                "date": group["timestamp"].min(),
                 "value": float(np.median(values)),
                 "iqr": _spread(group, metric, values),
                 "samples": tuple(values) if len(values) > 1 else None,
