@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from modbench.history.analysis import History
 from modbench.history.detect import Change
 from modbench.output import render
+from modbench.plotting import literal_text, new_figure
 
 SHORT_HASH = 8
 REPORT_NAME = "history.md"
@@ -95,6 +94,7 @@ def write_report(history: History, out_dir: str | Path) -> Path:
     return page
 
 
+@literal_text
 def plot_regression(table: pd.DataFrame, change: Change, path: Path) -> None:
     """The series over commits (median ± IQR/2, samples as dots), the step marked by its two levels.
 
@@ -104,8 +104,7 @@ def plot_regression(table: pd.DataFrame, change: Change, path: Path) -> None:
     divisor, unit = unit_scale(float(table["value"].median()), change.unit)
     values = table["value"] / divisor
     half_iqr = table["iqr"].fillna(0.0) / divisor / 2
-    figure = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 4))
-    FigureCanvasAgg(figure)
+    figure = new_figure(figsize=(max(6.0, 0.5 * len(table) + 3), 4))
     axes = figure.add_subplot()
     positions = list(range(len(table)))
     for position, samples in zip(positions, table["samples"]):

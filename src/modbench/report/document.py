@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from modbench.output import format_cell
+from modbench.output import format_cell, markdown_cell, printable
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def to_markdown(document: Document) -> str:
     out = [f"# {document.title}", ""]
     for block in document.blocks:
         if isinstance(block, Heading):
-            out += ["#" * block.level + " " + block.text, ""]
+            out += ["#" * block.level + " " + printable(block.text), ""]
         elif isinstance(block, Text):
             out += [block.text, ""]
         elif isinstance(block, Bullets):
@@ -95,8 +95,9 @@ def to_markdown(document: Document) -> str:
         elif isinstance(block, Table):
             if block.caption:
                 out += [f"*{block.caption}*", ""]
-            # Cells are already formatted: tabulate must not parse them back into numbers; a "|" would end the cell.
-            frame = _cells(block.frame).map(lambda text: text.replace("|", "\\|")) if not block.frame.empty else block.frame
+            # Cells are already formatted: tabulate must not parse them back into numbers; a "|" would
+            # end the cell and a newline the row, so both are escaped.
+            frame = _cells(block.frame).map(markdown_cell) if not block.frame.empty else block.frame
             out += [frame.to_markdown(index=False, tablefmt="github", disable_numparse=True) if not frame.empty else "(no rows)", ""]
         elif isinstance(block, Plot):
             if block.png is None:
@@ -119,9 +120,10 @@ _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Noto Sans SC",sans-serif;
 max-width:1180px;margin:2em auto;padding:0 1em;line-height:1.45;color:#212121}
 h1{border-bottom:2px solid #333}h2{border-bottom:1px solid #bbb;margin-top:2em}
-table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.82em}
+.scroll{overflow:auto;max-height:85vh;margin:.6em 0 1.2em}
+table{border-collapse:collapse;font-size:.82em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}tr:nth-child(even) td{background:#fafafa}
+th{background:#f2f2f2;position:sticky;top:0;z-index:1}tr:nth-child(even) td{background:#fafafa}
 blockquote{border-left:4px solid #90a4ae;margin:.8em 0;padding:.3em 1em;background:#f6f8f9}
 blockquote .en{font-style:italic;color:#455a64}blockquote .src{font-size:.85em;color:#607d8b}
 code{background:#eef;padding:0 .25em;border-radius:3px}
@@ -159,7 +161,8 @@ def _html_table(frame: pd.DataFrame) -> str:
     cells = _cells(frame)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cells.columns)
     body = "".join("<tr>" + "".join(f"<td>{_verdicts(html.escape(v))}</td>" for v in row) + "</tr>" for row in cells.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # A wide or long table scrolls inside its own box, its header row kept in view.
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _slug(text: str) -> str:
