@@ -401,7 +401,7 @@ def test_resnet50_cbam_counts_and_added_share() -> None:
     ("name", "config", "params", "macs", "rel"),
     [
         ("ghostnet", {}, 5.2e6, 141e6, 0.01),
-        ("mobilenetv3_large", {}, 5.4e6, 217e6, 0.02),
+        ("mobilenetv3_large", {}, 5.4e6, 219e6, 0.02),  # Table 3 prints 219M; modbench counts 216.6M
         ("mobilenetv3_large", {"width_mult": 0.75}, 4.0e6, 155e6, 0.01),
     ],
 )
@@ -409,7 +409,7 @@ def test_mobile_models_match_published_figures(
     name: str, config: dict[str, object], params: float, macs: float, rel: float
 ) -> None:
     assert params_of(create(name, **config)) == pytest.approx(params, rel=rel)
-    assert macs_of(name, **config) == pytest.approx(macs, rel=0.01)
+    assert macs_of(name, **config) == pytest.approx(macs, rel=rel)
 
 
 def test_mobilenetv3_large_is_torchvision_size() -> None:

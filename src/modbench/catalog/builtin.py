@@ -15,6 +15,8 @@ from modbench.catalog import (  # noqa: F401  (imported for their registrations)
     nin,
     recurrent,
     resnet,
+    resnet_cifar,
     s2mlp,
     signal_cnn,
+    vgg_cifar,
 )

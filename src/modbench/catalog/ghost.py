@@ -8,12 +8,14 @@ convolution is ≈ s only when d = k or c·k² ≫ (s−1)·d² (GhostNet itself
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 from modbench.catalog import inputs
 from modbench.catalog.attention import SqueezeExcite
-from modbench.catalog.conv import conv_bn_act, make_divisible, relu_inplace
+from modbench.catalog.conv import ActFactory, conv_bn_act, make_divisible, relu_inplace
 from modbench.catalog.registry import Source, register
 
 _SEED_004 = "004_81c9ba79a33398cc.txt"
@@ -73,6 +75,34 @@ class GhostModule(nn.Module):
         intrinsic = self.primary(x)
         ghosts = self.cheap(intrinsic)
         return torch.cat([intrinsic, ghosts], dim=1)[:, : self.out_channels]
+
+
+ConvUnit = Callable[..., nn.Module]
+"""Builds a conv unit as ``conv_bn_act(in_channels, out_channels, kernel_size, stride, act=...)`` does."""
+
+
+def ghost_conv_unit(ratio: int, dw_size: int) -> ConvUnit:
+    """A drop-in for ``conv_bn_act`` that builds a Ghost module instead (the paper's Tables 2–5).
+
+    This is how the paper turns VGG-16 and ResNets into Ghost networks: every convolution
+    (with its batch norm and ReLU) becomes a Ghost module with the same kernel, stride and width;
+    a unit without activation becomes a Ghost module without ReLU. Grouped convolutions have no
+    Ghost counterpart here and are refused.
+    """
+
+    def build(
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        groups: int = 1,
+        act: ActFactory | None = relu_inplace,
+    ) -> nn.Module:
+        if groups != 1:
+            raise ValueError(f"a Ghost module replaces only ungrouped convolutions, got groups={groups}")
+        return GhostModule(in_channels, out_channels, kernel_size, ratio, dw_size, stride, relu=act is not None)
+
+    return build
 
 
 class GhostBottleneck(nn.Module):

@@ -18,6 +18,12 @@ from modbench.catalog.registry import Source, register
 
 SEED = "000_fc0367ff21d6b9af.txt"
 PAPER = "Liu et al. 2021, Pay Attention to MLPs (gMLP), Fig. 1"
+IMAGENET_TABLE = "Liu et al. 2021, Pay Attention to MLPs, ImageNet-1K table (gMLP-Ti/S/B)"
+
+# The paper's image models: 30 blocks, d_ffn = 6·d_model, 16×16 patches (196 tokens at 224×224).
+VISION_LAYERS = 30
+VISION_PATCH = 16
+VISION_WIDTHS = {"gmlp_ti": 128, "gmlp_s": 256, "gmlp_b": 512}
 
 # The paper initialises the spatial projection's weights "as near-zero values and b as ones", so
 # that a fresh block starts as a plain FFN (the gate passes u through unchanged).
@@ -81,6 +87,56 @@ class gMLP(nn.Module):  # noqa: N801  (the paper's and the seed's name)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blocks(x)
+
+
+class gMLPVision(nn.Module):  # noqa: N801  (the paper's name)
+    """gMLP image classifier: patch embedding, gMLP blocks over the patches, LayerNorm, mean pool, FC.
+
+    The patch embedding is a ``patch``×``patch`` convolution with stride ``patch`` (a linear map of
+    each flattened patch), as in the paper and timm's ``gmlp_*16_224``. The token count, and so
+    the spatial projection's size, is fixed by the image size: (hw / patch)².
+    """
+
+    def __init__(self, d_model: int, hw: int = 224, patch: int = VISION_PATCH, num_classes: int = 1000) -> None:
+        super().__init__()
+        if hw % patch:
+            raise ValueError(f"hw must be a multiple of the patch size {patch}, got {hw}")
+        self.embed = nn.Conv2d(3, d_model, patch, stride=patch)
+        self.blocks = gMLP(d_model, 6 * d_model, (hw // patch) ** 2, VISION_LAYERS)
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.embed(x).flatten(2).transpose(1, 2)
+        return self.head(self.norm(self.blocks(tokens)).mean(dim=1))
+
+
+def _vision_entry(name: str, title: str, published: str) -> None:
+    """Register ``name``: the paper's ``title`` image model, whose docstring quotes ``published``."""
+    width = VISION_WIDTHS[name]
+
+    def factory(num_classes: int = 1000, hw: int = 224) -> nn.Module:
+        return gMLPVision(width, hw, VISION_PATCH, num_classes)
+
+    factory.__name__ = name
+    factory.__doc__ = (
+        f"{title} for 224×224 ImageNet: 30 blocks, d_model {width}, d_ffn {6 * width}, 16×16 patches "
+        f"({published}).\n\n"
+        "The paper's image model as timm builds it: a strided patch convolution, gMLP blocks over the\n"
+        "196 patch tokens, a final LayerNorm, mean pooling and a linear classifier. Training-only\n"
+        "parts (stochastic depth) are left out; they hold no parameters and cost nothing at inference."
+    )
+    register(
+        family="model",
+        example_input=inputs.image(3),
+        source=Source(paper=IMAGENET_TABLE),
+        tags=("mlp", "gating", "imagenet", "gmlp-paper"),
+    )(factory)
+
+
+_vision_entry("gmlp_ti", "gMLP-Ti", "published 6M params, 1.4B MACs")
+_vision_entry("gmlp_s", "gMLP-S", "published 20M params, 4.5B MACs")
+_vision_entry("gmlp_b", "gMLP-B", "published 73M params, 15.8B MACs")
 
 
 @register(

@@ -1,8 +1,8 @@
-"""MobileNetV3-Large: the model seed 004 compares GhostNet with ("about 30 % fewer FLOPs").
+"""MobileNetV3-Large and -Small: the models seed 004 and GhostNet's Table 7 compare GhostNet with.
 
-Howard et al., "Searching for MobileNetV3", ICCV 2019, Table 1. Inverted residuals (1×1 expand,
+Howard et al., "Searching for MobileNetV3", ICCV 2019, Tables 1 (Large) and 2 (Small). Inverted residuals (1×1 expand,
 depthwise k×k, optional squeeze-and-excite, 1×1 project) with ReLU or hard-swish, the layout
-torchvision's ``mobilenet_v3_large`` uses.
+torchvision's ``mobilenet_v3_large`` and ``mobilenet_v3_small`` use.
 """
 
 from __future__ import annotations
@@ -35,6 +35,22 @@ LARGE_BOTTLENECKS: tuple[tuple[int, int, int, bool, bool, int], ...] = (
     (5, 672, 160, True, True, 2),
     (5, 960, 160, True, True, 1),
     (5, 960, 160, True, True, 1),
+)
+
+
+# MobileNetV3-Small, the paper's Table 2, in the same layout.
+SMALL_BOTTLENECKS: tuple[tuple[int, int, int, bool, bool, int], ...] = (
+    (3, 16, 16, True, False, 2),
+    (3, 72, 24, False, False, 2),
+    (3, 88, 24, False, False, 1),
+    (5, 96, 40, True, True, 2),
+    (5, 240, 40, True, True, 1),
+    (5, 240, 40, True, True, 1),
+    (5, 120, 48, True, True, 1),
+    (5, 144, 48, True, True, 1),
+    (5, 288, 96, True, True, 2),
+    (5, 576, 96, True, True, 1),
+    (5, 576, 96, True, True, 1),
 )
 
 
@@ -119,7 +135,12 @@ class MobileNetV3(nn.Module):
     tags=("cnn", "imagenet", "seed-004"),
 )
 def mobilenetv3_large(num_classes: int = 1000, width_mult: float = 1.0, hw: int = 224) -> nn.Module:
-    """MobileNetV3-Large at 224×224 (published at 1.0×: 5.4M params, 217M MACs; at 0.75×: 4.0M, 155M).
+    """MobileNetV3-Large at 224×224 (published at 1.0×: 5.4M params, 219M MACs; at 0.75×: 4.0M, 155M).
+
+    The published figures are the paper's Table 3 (also quoted in GhostNet's Table 7). modbench
+    counts 5,483,032 parameters and 216.6M MACs at 1.0× (1.1 % below the printed 219M; modbench
+    counts the multiply-adds of convolutions and linear layers only, and the paper does not say
+    what else its figure includes) and 3.99M / 154.6M at 0.75×.
 
     Output widths are scaled by ``width_mult`` and rounded to multiples of 8; expansion widths
     follow the rounded input width and the 1280-wide head is kept at every width, as in the
@@ -128,3 +149,19 @@ def mobilenetv3_large(num_classes: int = 1000, width_mult: float = 1.0, hw: int 
     and 140M there. At 1.0× both layouts are identical to torchvision's ``mobilenet_v3_large``.
     """
     return MobileNetV3(LARGE_BOTTLENECKS, 1280, num_classes, width_mult)
+
+
+@register(
+    family="model",
+    example_input=inputs.image(3),
+    source=Source(paper="Howard et al., Searching for MobileNetV3, ICCV 2019, Table 2; GhostNet Table 7"),
+    tags=("cnn", "imagenet", "ghost-paper"),
+)
+def mobilenetv3_small(num_classes: int = 1000, width_mult: float = 1.0, hw: int = 224) -> nn.Module:
+    """MobileNetV3-Small at 224×224 (paper Table 2; published at 1.0×: 2.5M params, 56M MACs).
+
+    The same inverted residuals as ``mobilenetv3_large`` with the Small table, a 1×1 conv to
+    576, and a 1024-wide head. At 1.0× the layout is torchvision's ``mobilenet_v3_small``
+    (2,542,856 parameters).
+    """
+    return MobileNetV3(SMALL_BOTTLENECKS, 1024, num_classes, width_mult)

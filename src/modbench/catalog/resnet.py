@@ -16,6 +16,8 @@ from torch import nn
 from modbench.catalog import inputs
 from modbench.catalog.attention import CBAM
 from modbench.catalog.conv import conv_bn_act
+from modbench.catalog.ghost import ConvUnit, ghost_conv_unit
+from modbench.catalog.published import GHOSTNET
 from modbench.catalog.registry import Source, register
 
 _SEED_003 = "003_8a18f65d998948f5.txt"
@@ -26,23 +28,34 @@ _PAPER = "He et al., Deep Residual Learning for Image Recognition, CVPR 2016"
 AttentionFactory = Callable[[int], nn.Module]
 
 
-def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module:
+def _shortcut(in_channels: int, out_channels: int, stride: int, conv: ConvUnit = conv_bn_act) -> nn.Module:
     """Identity when the shape is kept, else a 1×1 projection (stride s) with batch norm (option B)."""
     if stride == 1 and in_channels == out_channels:
         return nn.Identity()
-    return conv_bn_act(in_channels, out_channels, 1, stride, act=None)
+    return conv(in_channels, out_channels, 1, stride, act=None)
 
 
 class BasicBlock(nn.Module):
-    """Two 3×3 conv + BN (ReLU between), added to the shortcut, then ReLU (ResNet-18/34's block)."""
+    """Two 3×3 conv + BN (ReLU between), added to the shortcut, then ReLU (ResNet-18/34's block).
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
+    ``conv`` builds each conv unit (a Ghost module for Ghost-ResNets); ``shortcut`` replaces the
+    default identity-or-projection shortcut (the CIFAR ResNets' parameter-free option A).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        conv: ConvUnit = conv_bn_act,
+        shortcut: nn.Module | None = None,
+    ) -> None:
         super().__init__()
         self.residual = nn.Sequential(
-            conv_bn_act(in_channels, out_channels, 3, stride),
-            conv_bn_act(out_channels, out_channels, 3, act=None),
+            conv(in_channels, out_channels, 3, stride),
+            conv(out_channels, out_channels, 3, act=None),
         )
-        self.shortcut = _shortcut(in_channels, out_channels, stride)
+        self.shortcut = shortcut if shortcut is not None else _shortcut(in_channels, out_channels, stride)
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,18 +72,19 @@ class Bottleneck(nn.Module):
         stride: int = 1,
         expansion: int = 4,
         attention: AttentionFactory | None = None,
+        conv: ConvUnit = conv_bn_act,
     ) -> None:
         super().__init__()
         out_channels = mid_channels * expansion
         layers: list[nn.Module] = [
-            conv_bn_act(in_channels, mid_channels, 1),
-            conv_bn_act(mid_channels, mid_channels, 3, stride),
-            conv_bn_act(mid_channels, out_channels, 1, act=None),
+            conv(in_channels, mid_channels, 1),
+            conv(mid_channels, mid_channels, 3, stride),
+            conv(mid_channels, out_channels, 1, act=None),
         ]
         if attention is not None:
             layers.append(attention(out_channels))
         self.residual = nn.Sequential(*layers)
-        self.shortcut = _shortcut(in_channels, out_channels, stride)
+        self.shortcut = _shortcut(in_channels, out_channels, stride, conv)
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,10 +92,18 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
-    """Bottleneck ResNet: 7×7/2 stem, 3×3/2 max pool, four stages (widths 64…512), pool, FC."""
+    """Bottleneck ResNet: 7×7/2 stem, 3×3/2 max pool, four stages (widths 64…512), pool, FC.
+
+    ``conv`` builds every conv unit of the stages, shortcuts included; the stem stays a plain
+    convolution.
+    """
 
     def __init__(
-        self, stage_blocks: tuple[int, ...], num_classes: int = 1000, attention: AttentionFactory | None = None
+        self,
+        stage_blocks: tuple[int, ...],
+        num_classes: int = 1000,
+        attention: AttentionFactory | None = None,
+        conv: ConvUnit = conv_bn_act,
     ) -> None:
         super().__init__()
         self.stem = nn.Sequential(conv_bn_act(3, 64, 7, stride=2), nn.MaxPool2d(3, stride=2, padding=1))
@@ -92,7 +114,7 @@ class ResNet(nn.Module):
             stage: list[nn.Module] = []
             for block in range(blocks):
                 stride = 2 if block == 0 and index > 0 else 1
-                stage.append(Bottleneck(channels, mid_channels, stride, attention=attention))
+                stage.append(Bottleneck(channels, mid_channels, stride, attention=attention, conv=conv))
                 channels = mid_channels * 4
             stages.append(nn.Sequential(*stage))
         self.stages = nn.Sequential(*stages)
@@ -151,3 +173,19 @@ def resnet50_cbam(num_classes: int = 1000, reduction: int = 16, kernel_size: int
     28.09M. The published ResNet-50 → CBAM growth is 25.56M → 28.09M (+9.9 %), not 0.1 %.
     """
     return ResNet((3, 4, 6, 3), num_classes, attention=lambda channels: CBAM(channels, reduction, kernel_size))
+
+
+@register(
+    family="model",
+    example_input=inputs.image(3),
+    source=Source(paper=GHOSTNET + ", Table 5"),
+    tags=("cnn", "residual", "ghost", "imagenet", "ghost-paper"),
+)
+def ghost_resnet50(ratio: int = 2, dw_size: int = 3, num_classes: int = 1000, hw: int = 224) -> nn.Module:
+    """Ghost-ResNet-50: every conv of ResNet-50's stages a Ghost module (published s=2: 13.0M, s=4: 6.5M).
+
+    The paper's Table 5 replaces the convolutions of ResNet-50 with Ghost modules (d = 3) at
+    s = 2 and s = 4 (published FLOPs 2.2B and 1.2B). Here the bottlenecks' 1×1 and 3×3 convs and
+    the projection shortcuts become Ghost modules; the 7×7 stem and the FC classifier stay plain.
+    """
+    return ResNet((3, 4, 6, 3), num_classes, conv=ghost_conv_unit(ratio, dw_size))
