@@ -46,8 +46,12 @@ LIGHT_ENTRIES = (
     "residual_bottleneck", "rnn", "rnn_cell", "s2mlpv2_block", "signal_cnn", "signal_cnn_gmlp",
     "silu", "spatial_attention", "spatial_gating_unit", "swish",
 )
-# Models whose forward takes more than ~50 ms at batch 1 here.
-HEAVY_MODELS = ("ghostnet", "googlenet", "mobilenetv3_large", "nin", "nin_fc_head", "resnet50", "resnet50_cbam")
+# Models whose forward takes more than ~50 ms at batch 1 here, and the papers' full-size models.
+HEAVY_MODELS = (
+    "ghost_resnet50", "ghost_resnet56_cifar", "ghost_vgg16_cifar", "ghostnet", "gmlp_b", "gmlp_s",
+    "gmlp_ti", "googlenet", "mobilenetv3_large", "mobilenetv3_small", "nin", "nin_fc_head",
+    "resnet50", "resnet50_cbam", "resnet56_cifar", "s2mlpv2_medium", "s2mlpv2_small", "vgg16_cifar",
+)
 ALL_ENTRIES = tuple(sorted(LIGHT_ENTRIES + HEAVY_MODELS))
 
 # One thread: the least noisy setting on a shared 2-core machine, and the same at every commit.
