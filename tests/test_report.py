@@ -15,16 +15,18 @@ from torch import nn
 
 from modbench.catalog import list_entries, register
 from modbench.catalog.registry import Entry, Source
-from modbench.claims import CLAIMS, VERDICTS
-from modbench.claims.definitions import CBAM, GHOST
+from modbench.claims import VERDICTS, all_claims
 from modbench.claims.check import claim_requests
+from modbench.claims.library.cbam import CBAM
+from modbench.claims.library.ghost import GHOST
+from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
-from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_PARTS, GHOST_SWEEP
-from modbench.claims.verdict import side_config
+from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_SWEEP
 from modbench.report import RunInfo, write_report
 from modbench.report.document import Document, Table, Text, to_html
 from modbench.results import RunWriter
 
+CLAIMS = all_claims()
 EVIL = "evil<script>alert(1)</script>"
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
@@ -67,18 +69,12 @@ def side_row(side: Side, index: int, device: str = "cpu") -> dict[str, Any]:
 
 
 def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> pd.DataFrame:
-    """Every claim side and the Ghost parts; with ``full``, every catalog entry and the batch curves too."""
+    """Every claim side (the Ghost parts too); with ``full``, every catalog entry and the batch curves too."""
     sides = [r.side for r in claim_requests(CLAIMS)]
     if full:
         sides += [Side.of(name) for name in list_entries()]
         sides += [Side(s.entry, s.config, batch, s.mode) for curve in BATCH_CURVES for s in curve.sides for batch in curve.batches]
     rows = [side_row(side, index, device) for device in devices for index, side in enumerate(sides)]
-    rows += [
-        row(f"ghost.{part}", side_config(point.ghost), index, device)
-        for device in devices
-        for index, point in enumerate(GHOST_SWEEP)
-        for part in GHOST_PARTS
-    ]
     return pd.DataFrame(rows)
 
 
@@ -117,7 +113,9 @@ def test_report_renders_with_gpu_data_missing(tmp_path: Path, evil_entry: str) -
     verdicts = json.loads((tmp_path / "claims.json").read_text(encoding="utf-8"))
     assert list(verdicts) == ["cpu"]
     assert [v["id"] for v in verdicts["cpu"]] == [c.id for c in CLAIMS]
-    assert all(v["verdict"] in VERDICTS for v in verdicts["cpu"])
+    assert all(v["cost"] in VERDICTS and v["hardware"] in VERDICTS for v in verdicts["cpu"])
+    for claim in CLAIMS:  # the contents link every claim's verdicts to its section
+        assert f'<a href="#{claim.id}">' in page
 
     markdown = (tmp_path / "claims.md").read_text(encoding="utf-8")
     closing = markdown.split("## Closing note", 1)[1]
@@ -132,7 +130,7 @@ def test_report_names_the_gpu_when_it_was_measured(tmp_path: Path) -> None:
     write_report(synthetic_results(("cpu", "cuda")), infos, tmp_path, claims=(GHOST, CBAM))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "GPU: not measured" not in page
-    assert "verdict (cuda)" in page and "Test GPU" in page
+    assert "on cuda" in page and "Test GPU" in page
     assert list(json.loads((tmp_path / "claims.json").read_text(encoding="utf-8"))) == ["cpu", "cuda"]
     sweep = (tmp_path / "claims.md").read_text(encoding="utf-8")
     assert "latency ratio (cuda)" in sweep
@@ -143,7 +141,8 @@ def test_report_renders_from_an_empty_table(tmp_path: Path) -> None:
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "not measured in this run" in page
     verdicts = json.loads((tmp_path / "claims.json").read_text(encoding="utf-8"))["cpu"]
-    assert {v["verdict"] for v in verdicts} == {"unmeasured"}
+    assert {v["cost"] for v in verdicts} <= {"unmeasured", "not claimed", "out of scope"}
+    assert {v["hardware"] for v in verdicts} <= {"unmeasured", "not claimed", "out of scope"}
 
 
 def test_html_escapes_text_and_tables() -> None:

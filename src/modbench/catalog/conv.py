@@ -117,16 +117,25 @@ class AddCoords(nn.Module):
 
 
 class CoordConv(nn.Module):
-    """A convolution (with bias) over the input plus coordinate channels (Liu et al., 2018)."""
+    """A convolution (with bias) over the input plus coordinate channels (Liu et al., 2018).
+
+    With ``coords=False`` no channel is appended: the same convolution without them, the
+    baseline that isolates what the coordinates cost.
+    """
 
     def __init__(
-        self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, with_r: bool = False
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        with_r: bool = False,
+        coords: bool = True,
     ) -> None:
         super().__init__()
-        self.add_coords = AddCoords(with_r)
-        self.conv = nn.Conv2d(
-            in_channels + self.add_coords.extra_channels, out_channels, kernel_size, stride, kernel_size // 2
-        )
+        self.add_coords: nn.Module = AddCoords(with_r) if coords else nn.Identity()
+        extra = getattr(self.add_coords, "extra_channels", 0)
+        self.conv = nn.Conv2d(in_channels + extra, out_channels, kernel_size, stride, kernel_size // 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(self.add_coords(x))
@@ -204,12 +213,14 @@ def coordconv(
     kernel_size: int = 3,
     stride: int = 1,
     with_r: bool = False,
+    coords: bool = True,
     hw: int = 32,
 ) -> nn.Module:
     """CoordConv from seed 004: x, y (and with_r: radius) channels appended, then a k×k conv with bias.
 
+    ``coords=False`` appends nothing: the same convolution without the extra channels.
     Unlike the seed, padding is ``kernel_size // 2`` rather than an argument defaulting to 0, so the
     output has the size ``conv2d`` gives; like the seed, there is no batch norm or activation.
     Coordinates use ``linspace(-1, 1)`` as the seed's code does, not the ``[0/W, …]`` of its prose.
     """
-    return CoordConv(in_channels, out_channels, kernel_size, stride, with_r)
+    return CoordConv(in_channels, out_channels, kernel_size, stride, with_r, coords)

@@ -1,12 +1,11 @@
-"""Claims as data, checked by measurement: definitions, verdicts, and the checker that measures them.
-
-``definitions`` holds the claims of SPEC §4 (quoted sources, comparisons, expectations, rules);
-``verdict`` turns a results table into verdicts without measuring; ``check`` measures what the
-claims need through the runner and then judges them.
+"""Claims as modules, checked by measurement: each claim module registers its claims (``library``);
+``verdict`` turns a results table into two verdicts per claim without measuring; ``check``
+measures what the claims need through the runner and then judges them.
 """
 
-from modbench.claims.definitions import CLAIMS, get_claims
-from modbench.claims.schema import VERDICTS, Claim
-from modbench.claims.verdict import ClaimVerdict, judge
+from modbench.claims import library  # noqa: F401  (registers every claim)
+from modbench.claims.registry import all_claims, get_claims
+from modbench.claims.schema import Claim
+from modbench.claims.verdict import VERDICTS, ClaimVerdict, judge
 
-__all__ = ["CLAIMS", "VERDICTS", "Claim", "ClaimVerdict", "get_claims", "judge"]
+__all__ = ["VERDICTS", "Claim", "ClaimVerdict", "all_claims", "get_claims", "judge"]

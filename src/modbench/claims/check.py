@@ -12,19 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-import torch
-from torch import nn
 
-from modbench.catalog import get_entry
+from modbench.claims.lookup import side_config, side_key
 from modbench.claims.schema import Claim, Side
-from modbench.claims.sweeps import GHOST_PARTS, GHOST_SWEEP, GhostPoint
-from modbench.claims.verdict import ClaimVerdict, judge, side_config, side_key
+from modbench.claims.verdict import ClaimVerdict, judge
 from modbench.metrics.core import METRICS, Settings, check_metrics, record_key
-from modbench.metrics.counting import count_ops
-from modbench.metrics.params import count_parameters
-from modbench.metrics.target import Inputs, Target
+from modbench.metrics.target import Target
 from modbench.results import records_frame
 from modbench.runner import EntrySpec, Progress, RunOutcome, Task, start_run
 
@@ -84,45 +80,34 @@ def claim_requests(claims: Iterable[Claim]) -> list[Request]:
             requests += [Request(side, metrics) for side in sides]
         for growth in claim.growth:
             requests += [Request(side, _sources([growth.metric])) for side in growth.sides()]
+        requests += [Request(side, TARGET_METRICS) for side in claim.targets]
     return merge(requests)
 
 
-def ghost_part(point: GhostPoint, part: str) -> Target:
-    """The primary convolution or the cheap depthwise operation of the Ghost module at ``point``, alone.
-
-    Stored as entry ``ghost.primary`` / ``ghost.cheap`` with the Ghost module's full config, so
-    each part's rows sit next to its module's. The cheap operation's input is the primary's
-    output shape: ceil(n/s) maps at the module's resolution.
-    """
-    if part not in GHOST_PARTS:
-        raise ValueError(f"a Ghost module's parts are {GHOST_PARTS}, got {part!r}")
-    entry = get_entry("ghost")
-    config = side_config(point.ghost)
-
-    def build() -> nn.Module:
-        module, _ = entry.build(config)
-        return getattr(module, part)
-
-    def make_inputs(batch: int) -> Inputs:
-        if part == "primary":
-            return entry.inputs(config, batch)
-        generator = torch.Generator().manual_seed(0)
-        return (torch.randn(batch, point.intrinsic, point.hw, point.hw, generator=generator),)
-
-    return Target(name=f"ghost.{part}", config=config, build=build, make_inputs=make_inputs)
+def side_target(side: Side) -> Target:
+    """An extra side (no catalog entry) as a runner target, built from its own config."""
+    assert side.extra is not None
+    extra, config = side.extra, side_config(side)
+    return Target(name=side.entry, config=config, build=lambda: extra.build(config), make_inputs=lambda batch: extra.inputs(config, batch))
 
 
-def ghost_part_targets(points: Sequence[GhostPoint] = GHOST_SWEEP) -> list[Target]:
-    return [ghost_part(point, part) for point in points for part in GHOST_PARTS]
+TARGET_METRICS = frozenset({"params", "flops", "latency"})
+"""What a claim's extra targets (its exhibits' modules) are measured for."""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What one run measures: catalog sides (with their metrics), whole targets, and how."""
+    """What one run measures: sides (catalog entries or a claim's extra modules) with their metrics."""
 
     requests: tuple[Request, ...]
-    targets: tuple[Target, ...] = ()
-    target_metrics: tuple[str, ...] = ("params", "flops", "latency")
+
+    def entries(self) -> Plan:
+        """The catalog entries alone: a run of them can be resumed."""
+        return Plan(tuple(r for r in self.requests if r.side.extra is None))
+
+    def extras(self) -> Plan:
+        """The claims' extra modules alone (built here, so a run of them cannot be resumed)."""
+        return Plan(tuple(r for r in self.requests if r.side.extra is not None))
 
 
 def build_tasks(plan: Plan, device: str, allowed: Sequence[str] = METRICS, threads: int | None = None) -> list[Task]:
@@ -135,13 +120,10 @@ def build_tasks(plan: Plan, device: str, allowed: Sequence[str] = METRICS, threa
         if not metrics:
             continue
         settings = Settings(metrics=metrics, device=device, mode=request.side.mode, quick=request.quick, **extra)
-        spec = EntrySpec.of(request.side.entry, request.side.overrides)
-        target = spec.target()
-        tasks.append(Task(record_key(target, request.side.batch, settings), spec, request.side.batch, settings))
-    target_metrics = tuple(m for m in plan.target_metrics if m in allowed)
-    if target_metrics:
-        settings = Settings(metrics=target_metrics, device=device, **extra)
-        tasks += [Task(record_key(target, 1, settings), target, 1, settings) for target in plan.targets]
+        side = request.side
+        source: EntrySpec | Target = side_target(side) if side.extra is not None else EntrySpec.of(side.entry, side.overrides)
+        target = source if isinstance(source, Target) else source.target()
+        tasks.append(Task(record_key(target, side.batch, settings), source, side.batch, settings))
     return tasks
 
 
@@ -165,57 +147,33 @@ def run_plan(
     return start_run(tasks, results_dir, isolate=isolate, time_limit=time_limit if isolate else None, progress=progress)
 
 
-def conv1x1_linear_probe() -> dict[str, float]:
-    """Seed 001's "a 1×1 conv is a fully connected layer", tested on the catalog's ``nin_block``.
+def run_plans(plan: Plan, **options: Any) -> RunOutcome:
+    """The catalog entries as one resumable run, then the claims' extra modules as a second; one outcome.
 
-    The first 1×1 convolution of the block (its input captured from a forward on the example
-    input) and an ``nn.Linear`` holding the same weight and bias, applied to every pixel's channel
-    vector. Returns the relative max difference of the outputs and the differences of their
-    parameter and MAC counts (counted by modbench's own counters).
+    Options are :func:`run_plan`'s. The second run is skipped when the first was interrupted.
     """
-    entry = get_entry("nin_block")
-    config = entry.config()
-    module, _ = entry.build(config)
-    module.eval()
-    (x,) = entry.inputs(config, 2)
-    conv = next(m for m in module.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1))
-    captured: list[torch.Tensor] = []
-    hook = conv.register_forward_pre_hook(lambda _m, args: captured.append(args[0].detach()))
-    with torch.no_grad():
-        module(x)
-    hook.remove()
-    features = captured[0]
-    linear = nn.Linear(conv.in_channels, conv.out_channels, bias=conv.bias is not None).eval()
-    with torch.no_grad():
-        linear.weight.copy_(conv.weight.flatten(1))
-        if conv.bias is not None:
-            linear.bias.copy_(conv.bias)
-        by_conv = conv(features)
-        pixels = features.permute(0, 2, 3, 1).reshape(-1, conv.in_channels)
-        by_linear = linear(pixels).reshape(features.shape[0], features.shape[2], features.shape[3], -1).permute(0, 3, 1, 2)
-    scale = by_conv.abs().max().item() or 1.0
-    return {
-        "conv1x1_linear_max_abs_diff": (by_conv - by_linear).abs().max().item() / scale,
-        "conv1x1_linear_param_diff": float(count_parameters(conv).params - count_parameters(linear).params),
-        "conv1x1_linear_macs_diff": float(count_ops(conv, (features,)).macs - count_ops(linear, (pixels,)).macs),
-    }
-
-
-PROBES = {
-    "conv1x1_linear_max_abs_diff": conv1x1_linear_probe,
-    "conv1x1_linear_param_diff": conv1x1_linear_probe,
-    "conv1x1_linear_macs_diff": conv1x1_linear_probe,
-}
-"""Probe name → the function computing it (one function may compute several probes)."""
+    outcomes: list[RunOutcome] = []
+    for part in (plan.entries(), plan.extras()):
+        if part.requests and not (outcomes and outcomes[-1].interrupted):
+            outcomes.append(run_plan(part, **options))
+    if len(outcomes) == 1:
+        return outcomes[0]
+    return RunOutcome(
+        records=[record for outcome in outcomes for record in outcome.records],
+        interrupted=any(outcome.interrupted for outcome in outcomes),
+        run_id=", ".join(str(outcome.run_id) for outcome in outcomes if outcome.run_id) or None,
+        path=outcomes[0].path if outcomes else None,
+    )
 
 
 def run_probes(claims: Iterable[Claim]) -> dict[str, float]:
-    """Every probe the claims use, each function run once."""
-    wanted = {probe.probe for claim in claims for probe in claim.probes}
+    """Every probe the claims use, each probe function run once; values by key."""
+    checks = [probe for claim in claims for probe in claim.probes]
     values: dict[str, float] = {}
-    for function in dict.fromkeys(PROBES[name] for name in wanted):
+    for function in dict.fromkeys(probe.probe for probe in checks):
         values.update(function())
-    return {name: value for name, value in values.items() if name in wanted}
+    wanted = {probe.key for probe in checks}
+    return {key: value for key, value in values.items() if key in wanted}
 
 
 @dataclass
@@ -241,7 +199,7 @@ def check_claims(
 ) -> ClaimsRun:
     """Measure what ``claims`` need on ``device`` (only ``metrics``), run their probes, and judge them."""
     plan = Plan(requests=tuple(claim_requests(claims)))
-    outcome = run_plan(
+    outcome = run_plans(
         plan,
         device=device,
         metrics=metrics,

@@ -2,7 +2,8 @@
 
 The Ghost grid varies one of c, n, k, s, d or the resolution at a time around a centre point
 where the paper's approximation should hold (d = k), and adds GhostNet's own setting (k = 1,
-d = 3) at small and large c, so the grid shows where "≈ s" holds and where it does not.
+d = 3) at small and large c, and the seed's own example, so the grid shows where "≈ s" holds and
+where it does not.
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ def ghost_speedup(c: int, k: int, s: int, d: int) -> float:
 
 GHOST_CENTRE = GhostPoint(c=64, n=128, k=3, s=2, d=3, hw=56)
 
+GHOST_SEED_EXAMPLE = GhostPoint(c=32, n=64, k=1, s=2, d=3, hw=32)
+"""Seed 004's own test: GhostModule(in_channels=32, out_channels=64) at its defaults on a 32×32 input."""
+
 GHOST_SWEEP: tuple[GhostPoint, ...] = (
     GHOST_CENTRE,
+    GHOST_SEED_EXAMPLE,
     # kernel of the replaced conv: GhostNet's own k = 1 (with d = 3), and k = 5
     GhostPoint(64, 128, 1, 2, 3, 56),
     GhostPoint(64, 128, 5, 2, 3, 56),

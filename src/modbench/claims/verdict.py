@@ -1,14 +1,16 @@
-"""Verdicts from a results table: pure functions from rows to measured ratios and outcomes.
+"""Verdicts from a results table: pure functions from measured values to outcomes and two verdicts.
 
 Nothing here measures. A claim is judged on whatever the table holds: a number that is missing
 (never measured, failed, or measured only on another device) makes its check ``unmeasured``
-rather than guessed. Counts (params, MACs, FLOPs) do not depend on the device, so a count from
-any device serves; latency and memory must come from the device being judged.
+rather than guessed. Each claim gets two verdicts, each its own word: **cost**, from its voting
+checks on counts (params, MACs, FLOPs, probes), the same on every device; and **on this
+hardware**, from its voting checks on latency and memory on one device. A latency check is
+decided only when the confidence interval of its ratio lies wholly on one side of its bound;
+otherwise it is ``undecided``, with the interval shown.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -17,23 +19,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modbench.catalog import get_entry
-from modbench.claims.schema import DEVICE_METRICS, SPREAD_COLUMNS, Check, Claim, Comparison, Expect, Growth, ProbeCheck, Side
+from modbench.claims.estimates import MIN_RUNS, latency_estimate
+from modbench.claims.lookup import Measured, Results, ratio, side_config
+from modbench.claims.schema import Check, Claim, Comparison, Exhibit, Expect, Growth, ProbeCheck
 from modbench.output import format_number
-from modbench.records import canonical_config
+from modbench.stats import decide
 
+VERDICTS = ("holds", "refuted", "mixed", "undecided", "unmeasured", "not claimed", "out of scope")
+"""Either verdict's words; ``not claimed``: the source claims nothing this aspect could judge."""
 
-MIN_RUNS = 3
-"""Fewest timed calls a latency must rest on to decide a check: fewer give no spread to judge by."""
+VERDICT_RULE = (
+    "Each claim has two verdicts. Cost: from its voting checks on parameters, MACs, FLOPs and probes, which do not "
+    "depend on the device. On this hardware: from its voting checks on latency and memory, per device; latency votes "
+    "only where the source claims speed or time, and elsewhere is shown as context. A verdict holds when every "
+    "decided voting check holds, is refuted when every decided one is refuted, and is mixed when some hold and some do "
+    "not; it is undecided while a voting check is undecided and none is refuted, and unmeasured when none was measured. "
+    "A latency check is decided only when the confidence interval of its ratio lies wholly on one side of its "
+    "bound. Context checks (those that follow from the implementation or a definition, or that the source does "
+    "not claim) are shown and never vote."
+)
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """One check of one claim, with the numbers it was decided on.
 
-    ``kind`` is ``ratio`` (candidate / baseline), ``candidate`` (the candidate's own value),
-    ``growth`` (a log-log slope) or ``probe``. ``low`` and ``high`` bound ``measured`` when the
-    inputs scatter (latency: from the quartiles). ``note`` says why a check is unmeasured.
+    ``kind`` is ``ratio``, ``candidate`` (the candidate's own value), ``growth`` (a log-log slope)
+    or ``probe``; ``aspect`` ``cost`` or ``hardware``. ``outcome`` is holds / refuted / undecided /
+    unmeasured for a voting check and ``context`` otherwise; ``agrees`` says whether a context
+    check with an expectation meets it. ``low`` and ``high`` bound a latency ratio (its interval).
     """
 
     claim: str
@@ -41,165 +55,71 @@ class CheckResult:
     label: str
     metric: str
     kind: str
+    aspect: str
+    votes: bool
     candidate: float | None
     baseline: float | None
     measured: float | None
     expected: float | None
     expected_text: str
+    expect_kind: str | None
     outcome: str
-    votes: bool
+    why: str
+    agrees: bool | None = None
     note: str | None = None
     low: float | None = None
     high: float | None = None
-    expect_kind: str | None = None
+    rounds: int | None = None
+    paired: bool | None = None
 
 
 @dataclass(frozen=True)
 class ClaimVerdict:
-    """A claim's verdict on one device, the one-line summary of why, and every check behind it."""
+    """A claim's two verdicts on one device, a summary of why, every check behind them, and its exhibits."""
 
     claim: Claim
     device: str
-    verdict: str
+    cost: str
+    hardware: str
     summary: str
     checks: tuple[CheckResult, ...]
+    exhibits: tuple[Exhibit, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """``holds on counts; latency undecided``: both verdicts in one line."""
+        if self.cost == "out of scope":
+            return "out of scope"
+        hardware = "nothing claimed" if self.hardware == "not claimed" else self.hardware
+        return f"{self.cost} on counts; on {self.device} {hardware}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the claim's source and rule, the verdict, and each check's numbers."""
+        """JSON-ready: the claim's source, both verdicts, each check's numbers, and the exhibits' rows."""
         claim = self.claim
         return {
             "id": claim.id,
             "number": claim.number,
             "statement": claim.statement,
-            "verdict": self.verdict,
+            "cost": self.cost,
+            "hardware": self.hardware,
             "device": self.device,
             "summary": self.summary,
-            "seed": claim.seed,
+            "seed": {"number": claim.seed.number, "title": claim.seed.title, "address": claim.seed.address},
             "quotes": [asdict(quote) for quote in claim.quotes],
             "paper": claim.paper,
             "table": claim.table,
-            "rule": claim.rule,
+            "scope": claim.scope,
             "decides": list(claim.decides),
             "out_of_scope": list(claim.out_of_scope),
             "published": [asdict(figure) for figure in claim.published],
             "checks": [_json_ready(asdict(check)) for check in self.checks],
+            "exhibits": {e.key: [_json_ready(dict(row)) for row in e.rows] for e in self.exhibits},
         }
 
 
 def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
     """NaN and infinities become None, which JSON can hold."""
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-
-
-@functools.cache
-def side_key(side: Side) -> str:
-    """The canonical config string a side's rows are stored under (its overrides applied to the defaults)."""
-    return canonical_config(get_entry(side.entry).config(side.overrides))
-
-
-@functools.cache
-def side_config(side: Side) -> dict[str, Any]:
-    """A side's full config: the entry's defaults with the side's overrides."""
-    return get_entry(side.entry).config(side.overrides)
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A measured value with the spread of its samples (``spread`` = IQR; 0 for counts).
-
-    ``runs`` is how many timed calls a scattering value rests on (``None`` for counts).
-    """
-
-    value: float
-    spread: float = 0.0
-    runs: int | None = None
-
-    @property
-    def low(self) -> float:
-        return self.value - self.spread / 2
-
-    @property
-    def high(self) -> float:
-        return self.value + self.spread / 2
-
-
-class Results:
-    """A results table indexed for lookups by side, metric and device.
-
-    Only rows with status ``ok`` at fp32 count. When a side was measured more than once, the
-    latest row (by timestamp, then by position) wins.
-    """
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        keep = pd.Series(True, index=frame.index)
-        for column, wanted in (("status", "ok"), ("dtype", "fp32")):
-            if column in frame.columns:
-                keep &= frame[column] == wanted
-        rows = frame[keep].copy()
-        self._index: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
-        if rows.empty:
-            self._rows = pd.DataFrame(columns=["entry", "config_key", "batch", "mode", "device"])
-            return
-        rows["config_key"] = [c if isinstance(c, str) else canonical_config(c) for c in rows["config"]]
-        if "timestamp" in rows.columns:
-            rows = rows.sort_values("timestamp", kind="stable")
-        self._rows = rows
-        for record in rows.to_dict("records"):
-            key = (record["entry"], record["config_key"], int(record["batch"]), record["mode"])
-            self._index.setdefault(key, []).append(record)
-
-    def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
-        """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""
-        return self.lookup(side.entry, side_key(side), side.batch, side.mode, metric, device, side.describe())
-
-    def lookup(
-        self, entry: str, config_key: str, batch: int, mode: str, metric: str, device: str, name: str | None = None
-    ) -> tuple[Measured | None, str | None]:
-        """Like :meth:`value`, for any row key (also targets that are not catalog entries)."""
-        name = name or entry
-        if metric not in self._rows.columns:
-            return None, f"{metric} not measured"
-        measured = [r for r in self._index.get((entry, config_key, batch, mode), []) if _present(r.get(metric))]
-        if metric in DEVICE_METRICS:
-            here = [r for r in measured if r["device"] == device]
-            if not here:
-                elsewhere = sorted({r["device"] for r in measured})
-                where = f" (measured on {', '.join(elsewhere)} only)" if elsewhere else ""
-                return None, f"{metric} of {name} not measured on {device}{where}"
-            measured = here
-        elif any(r["device"] == device for r in measured):
-            measured = [r for r in measured if r["device"] == device]
-        if not measured:
-            return None, f"{metric} of {name} not measured"
-        row = measured[-1]
-        spread_column = SPREAD_COLUMNS.get(metric)
-        if spread_column is None:
-            return Measured(float(row[metric])), None
-        spread, runs = row.get(spread_column), row.get("runs")
-        return Measured(float(row[metric]), float(spread) if _present(spread) else 0.0, int(runs) if _present(runs) else None), None
-
-    @property
-    def devices(self) -> list[str]:
-        """Devices with at least one latency or memory number, CPU first."""
-        timed = self._rows[[c for c in DEVICE_METRICS if c in self._rows.columns]].notna().any(axis=1)
-        return sorted(set(self._rows.loc[timed, "device"]), key=lambda d: (d != "cpu", d)) if len(self._rows) else []
-
-    @property
-    def rows(self) -> pd.DataFrame:
-        """The ok fp32 rows, with their canonical ``config_key``."""
-        return self._rows
-
-
-def _present(value: Any) -> bool:
-    """Whether a cell holds a number (not None, not NaN)."""
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def ratio(candidate: float, baseline: float) -> float:
-    """candidate / baseline; 0/0 is 1 (equal), x/0 is infinite."""
-    if baseline == 0:
-        return 1.0 if candidate == 0 else math.inf
-    return candidate / baseline
 
 
 def growth_exponent(sizes: Sequence[float], values: Sequence[float], tail: int) -> float:
@@ -209,174 +129,186 @@ def growth_exponent(sizes: Sequence[float], values: Sequence[float], tail: int) 
     return float(np.polyfit(xs, ys, 1)[0])
 
 
-def _outcome(expect: Expect | None, measured: float, target: float | None) -> str:
-    if expect is None:
-        return "context"
-    return "holds" if target is not None and expect.agrees(measured, target) else "refuted"
+def _point_outcome(expect: Expect, measured: float, target: float) -> str:
+    return "holds" if expect.agrees(measured, target) else "refuted"
 
 
-def ratio_range(candidate: Measured, baseline: Measured) -> tuple[float, float]:
-    """The ratio's range when each side may lie anywhere between its quartiles."""
-    if baseline.low <= 0:
-        return ratio(candidate.low, baseline.high), math.inf
-    return ratio(candidate.low, baseline.high), ratio(candidate.high, baseline.low)
+def _why(check: Check | Growth) -> str:
+    return check.could_fail if check.could_fail is not None else getattr(check, "context", None) or "shown for context"
+
+
+def _latency_outcome(expect: Expect, candidate: Measured, baseline: Measured, target: float) -> tuple[str, dict[str, Any]]:
+    """A voting latency ratio, decided on its interval: (outcome, the interval's fields and a note)."""
+    if expect.kind not in ("at_most", "at_least"):
+        raise ValueError(f"a latency check needs a bound (at_most or at_least), not {expect.kind!r}")
+    estimate = latency_estimate(candidate, baseline)
+    if estimate is None:
+        return "undecided", {"note": f"too few timed runs to know the spread (fewer than {MIN_RUNS})"}
+    outcome = decide(estimate, target, below=expect.kind == "at_most")
+    fields: dict[str, Any] = {"low": estimate.low, "high": estimate.high, "rounds": estimate.rounds, "paired": estimate.paired}
+    if outcome == "undecided":
+        fields["note"] = f"interval {format_number(estimate.low)}–{format_number(estimate.high)} straddles {format_number(target)}"
+    return outcome, fields
 
 
 def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Results, device: str) -> CheckResult:
-    """One check of one comparison on ``device``.
-
-    A timed number scatters: when the ratio computed from the two sides' quartiles falls on both
-    sides of the expectation, or a side rests on fewer than :data:`MIN_RUNS` timed calls (so its
-    spread is unknown), the check is ``unmeasured`` rather than decided by the medians alone.
-    """
-    candidate, why = results.value(comparison.candidate, check.metric, device)
+    """One check of one comparison on ``device``."""
+    candidate, why_missing = results.value(comparison.candidate, check.metric, device)
     baseline: Measured | None = None
-    if why is None and check.on == "ratio" and comparison.baseline is not None:
-        baseline, why = results.value(comparison.baseline, check.metric, device)
+    if why_missing is None and check.on == "ratio" and comparison.baseline is not None:
+        baseline, why_missing = results.value(comparison.baseline, check.metric, device)
     expected = None
     if check.expect is not None:
         base_config = side_config(comparison.baseline) if comparison.baseline is not None else {}
         expected = check.expect.target(side_config(comparison.candidate), base_config)
-    common = {
+    common: dict[str, Any] = {
         "claim": claim.id,
         "comparison": comparison.label,
         "label": check.label,
         "metric": check.metric,
         "kind": check.on,
+        "aspect": check.aspect,
+        "votes": check.votes,
         "candidate": candidate.value if candidate is not None else None,
         "baseline": baseline.value if baseline is not None else None,
         "expected": expected,
         "expected_text": check.expect.text if check.expect is not None else "",
         "expect_kind": check.expect.kind if check.expect is not None else None,
-        "votes": check.votes,
+        "why": _why(check),
     }
-    if why is not None or candidate is None:
-        return CheckResult(measured=None, outcome="unmeasured", note=why, **common)
-    if baseline is not None:
-        measured = ratio(candidate.value, baseline.value)
-        low, high = ratio_range(candidate, baseline)
-    else:
-        measured, low, high = candidate.value, candidate.low, candidate.high
-    outcome = _outcome(check.expect, measured, expected)
-    note = None
-    few = min((m.runs for m in (candidate, baseline) if m is not None and m.runs is not None), default=None)
-    if outcome != "context" and few is not None and few < MIN_RUNS:
-        outcome = "unmeasured"
-        note = f"too few timed runs to know the spread ({few} < {MIN_RUNS})"
-    elif outcome != "context" and {_outcome(check.expect, low, expected), _outcome(check.expect, high, expected)} != {outcome}:
-        outcome = "unmeasured"
-        note = f"too noisy to decide: between the quartiles the ratio spans {format_number(low)}–{format_number(high)}"
-    return CheckResult(measured=measured, low=low, high=high, outcome=outcome, note=note, **common)
+    if why_missing is not None or candidate is None:
+        return CheckResult(measured=None, outcome="unmeasured" if check.votes else "context", note=why_missing, **common)
+    measured = ratio(candidate.value, baseline.value) if baseline is not None else candidate.value
+    agrees = None if check.expect is None or expected is None else check.expect.agrees(measured, expected)
+    if not check.votes:
+        return CheckResult(measured=measured, outcome="context", agrees=agrees, **common)
+    assert check.expect is not None and expected is not None
+    if check.metric == "latency_ms" and baseline is not None:
+        outcome, interval = _latency_outcome(check.expect, candidate, baseline, expected)
+        return CheckResult(measured=measured, outcome=outcome, **interval, **common)
+    return CheckResult(measured=measured, outcome=_point_outcome(check.expect, measured, expected), **common)
 
 
 def judge_growth(claim: Claim, growth: Growth, results: Results, device: str) -> CheckResult:
     """The growth exponent of one metric over a swept config value."""
     values: list[float] = []
-    why = None
+    why_missing = None
     for side in growth.sides():
-        found, why = results.value(side, growth.metric, device)
+        found, why_missing = results.value(side, growth.metric, device)
         if found is None:
             break
         values.append(found.value)
-    common = {
+    expected = growth.expect.value if growth.expect is not None else None
+    common: dict[str, Any] = {
         "claim": claim.id,
         "comparison": f"{growth.entry} over {growth.parameter} = {', '.join(map(str, growth.values))}",
         "label": growth.label,
         "metric": growth.metric,
         "kind": "growth",
+        "aspect": growth.aspect,
+        "votes": growth.votes,
         "candidate": None,
         "baseline": None,
-        "expected": growth.expect.value if growth.expect is not None else None,
+        "expected": expected,
         "expected_text": growth.expect.text if growth.expect is not None else "",
         "expect_kind": growth.expect.kind if growth.expect is not None else None,
-        "votes": growth.expect is not None,
+        "why": _why(growth),
     }
-    if why is not None:
-        return CheckResult(measured=None, outcome="unmeasured", note=why, **common)
+    missing = "unmeasured" if growth.votes else "context"
+    if why_missing is not None:
+        return CheckResult(measured=None, outcome=missing, note=why_missing, **common)
     if min(values) <= 0:
-        return CheckResult(measured=None, outcome="unmeasured", note=f"{growth.metric} is not positive at every size", **common)
+        return CheckResult(measured=None, outcome=missing, note=f"{growth.metric} is not positive at every size", **common)
     exponent = growth_exponent(growth.values, values, growth.tail)
-    expected = growth.expect.value if growth.expect is not None else None
-    return CheckResult(measured=exponent, outcome=_outcome(growth.expect, exponent, expected), **common)
+    if not growth.votes or growth.expect is None or expected is None:
+        return CheckResult(measured=exponent, outcome="context", **common)
+    return CheckResult(measured=exponent, outcome=_point_outcome(growth.expect, exponent, expected), **common)
 
 
 def judge_probe(claim: Claim, probe: ProbeCheck, probes: Mapping[str, float]) -> CheckResult:
     """A probe's value against its expectation; unmeasured when the probe did not run."""
-    value = probes.get(probe.probe)
-    common = {
+    value = probes.get(probe.key)
+    common: dict[str, Any] = {
         "claim": claim.id,
         "comparison": "probe",
         "label": probe.label,
-        "metric": probe.probe,
+        "metric": probe.key,
         "kind": "probe",
+        "aspect": probe.aspect,
+        "votes": True,
         "candidate": value,
         "baseline": None,
         "expected": probe.expect.value,
         "expected_text": probe.expect.text,
         "expect_kind": probe.expect.kind,
-        "votes": True,
+        "why": probe.could_fail,
     }
     if value is None:
-        return CheckResult(measured=None, outcome="unmeasured", note=f"probe {probe.probe} did not run", **common)
-    return CheckResult(measured=value, outcome=_outcome(probe.expect, value, probe.expect.value), **common)
+        return CheckResult(measured=None, outcome="unmeasured", note=f"probe {probe.key} did not run", **common)
+    return CheckResult(measured=value, outcome=_point_outcome(probe.expect, value, probe.expect.value), **common)
 
 
 def combine(outcomes: Iterable[str]) -> str:
-    """holds / refuted / mixed from the measured voting checks; unmeasured when there are none."""
-    voting = [outcome for outcome in outcomes if outcome in ("holds", "refuted")]
-    if not voting:
-        return "unmeasured"
-    if all(outcome == "holds" for outcome in voting):
-        return "holds"
-    if all(outcome == "refuted" for outcome in voting):
-        return "refuted"
-    return "mixed"
+    """One verdict from voting outcomes (see :data:`VERDICT_RULE`)."""
+    outcomes = [o for o in outcomes if o != "context"]
+    decided = {o for o in outcomes if o in ("holds", "refuted")}
+    if decided == {"holds", "refuted"}:
+        return "mixed"
+    if "undecided" in outcomes:
+        return "undecided" if decided != {"refuted"} else "refuted"
+    if decided:
+        return decided.pop()
+    return "unmeasured"
+
+
+def aspect_verdict(checks: Sequence[CheckResult], aspect: str) -> str:
+    """The verdict of one aspect: ``not claimed`` when no check of that aspect votes."""
+    voting = [c.outcome for c in checks if c.votes and c.aspect == aspect]
+    return combine(voting) if voting else "not claimed"
+
+
+def _span(values: Sequence[float]) -> str:
+    if not values:
+        return ""
+    low, high = format_number(min(values)), format_number(max(values))
+    return f" {low}" if low == high else f" {low}–{high}"
 
 
 def summarise(checks: Sequence[CheckResult]) -> str:
-    """One clause per voting check label: measured range, expectation, and how many comparisons hold."""
+    """One clause per voting check label (measured range, expectation, how many comparisons hold),
+    then the measured latency where it is context."""
     parts = []
-    for label in dict.fromkeys(c.label for c in checks if c.votes):
-        group = [c for c in checks if c.label == label and c.votes]
-        values = [c.measured for c in group if c.measured is not None]
-        decided = [c for c in group if c.outcome in ("holds", "refuted")]
-        if values:
-            low, high = format_number(min(values)), format_number(max(values))
-            span = f" {low}" if low == high else f" {low}–{high}"
-        else:
-            span = ""
+    voting = [c for c in checks if c.votes]
+    for label in dict.fromkeys(c.label for c in voting):
+        group = [c for c in voting if c.label == label]
+        span = _span([c.measured for c in group if c.measured is not None])
         verdict = combine(c.outcome for c in group)
+        decided = [c for c in group if c.outcome in ("holds", "refuted")]
         if len(group) > 1 and decided:
             held = sum(c.outcome == "holds" for c in decided)
-            verdict += f" ({held}/{len(decided)} hold"
-            undecided = len(group) - len(decided)
-            verdict += f", {undecided} unmeasured)" if undecided else ")"
+            open_ = len(group) - len(decided)
+            verdict += f" ({held}/{len(decided)} hold" + (f", {open_} open)" if open_ else ")")
         parts.append(f"{label}{span} (expected {group[0].expected_text}): {verdict}")
+    shown = [c for c in checks if not c.votes and c.metric == "latency_ms" and c.measured is not None]
+    for label in dict.fromkeys(c.label for c in shown):
+        parts.append(f"{label}{_span([c.measured for c in shown if c.label == label])} (context)")
     return "; ".join(parts)
 
 
 def judge_claim(claim: Claim, results: Results, device: str, probes: Mapping[str, float] | None = None) -> ClaimVerdict:
-    """Every check of ``claim`` on ``device``, combined into its verdict."""
-    checks = [
-        judge_check(claim, comparison, check, results, device)
-        for comparison in claim.comparisons
-        for check in comparison.checks
-    ]
+    """Every check of ``claim`` on ``device``, its two verdicts, and its exhibits."""
+    checks = [judge_check(claim, comparison, check, results, device) for comparison in claim.comparisons for check in comparison.checks]
     checks += [judge_growth(claim, growth, results, device) for growth in claim.growth]
     checks += [judge_probe(claim, probe, probes or {}) for probe in claim.probes]
-    return ClaimVerdict(
-        claim=claim,
-        device=device,
-        verdict=combine(c.outcome for c in checks),
-        summary=summarise(checks),
-        checks=tuple(checks),
-    )
+    if claim.scope is not None:
+        cost = hardware = "out of scope"
+    else:
+        cost, hardware = aspect_verdict(checks, "cost"), aspect_verdict(checks, "hardware")
+    exhibits = claim.exhibits(results, device, checks) if claim.exhibits is not None else ()
+    return ClaimVerdict(claim, device, cost, hardware, summarise(checks), tuple(checks), tuple(exhibits))
 
 
-def judge(
-    claims: Iterable[Claim], frame: pd.DataFrame, device: str = "cpu", probes: Mapping[str, float] | None = None
-) -> list[ClaimVerdict]:
+def judge(claims: Iterable[Claim], frame: pd.DataFrame, device: str = "cpu", probes: Mapping[str, float] | None = None) -> list[ClaimVerdict]:
     """Verdicts of ``claims`` from a results table (rows as ``Record.to_dict()`` gives them)."""
     results = Results(frame)
     return [judge_claim(claim, results, device, probes) for claim in claims]
-

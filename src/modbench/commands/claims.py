@@ -1,7 +1,9 @@
 """``modbench claims``: measure what the seed articles' cost claims need, and give each a verdict.
 
-Verdicts: holds, refuted, mixed (some checks hold, others do not), unmeasured (nothing the claim
-needs was measured on this device). Refuted claims are findings, not errors: the exit status is
+Two verdicts per claim, each its own word: cost (params, MACs, FLOPs: the same on every device) and
+on this hardware (latency, memory on ``--device``): holds, refuted, mixed (some checks hold, others
+do not), undecided (a latency interval straddles its bound), unmeasured, not claimed (the source
+claims nothing this aspect judges), out of scope. Refuted claims are findings, not errors: the exit status is
 0 when every measurement ran, 1 when some failed (named on stderr), 2 on a usage error, 130 when
 interrupted (the run is kept; finish it with ``modbench measure --resume RUN``).
 """
@@ -13,9 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from modbench.claims import all_claims, get_claims, judge
 from modbench.claims.check import check_claims, run_probes
-from modbench.claims.definitions import CLAIMS, get_claims
-from modbench.claims.verdict import judge
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
 from modbench.commands.options import parse_name_list
 from modbench.errors import UsageError
@@ -24,11 +25,11 @@ from modbench.output import render
 from modbench.results import DEFAULT_RESULTS_DIR, load_runs
 from modbench.runner import progress_for
 
-HELP = "check the seed articles' cost claims against measurements: holds, refuted, mixed or unmeasured"
+HELP = "check the seed articles' cost claims against measurements: a cost verdict and a verdict on this hardware"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    ids = ", ".join(claim.id for claim in CLAIMS)
+    ids = ", ".join(claim.id for claim in all_claims())
     parser.add_argument("ids", nargs="*", metavar="CLAIM", help=f"claims to check (default: all): {ids}")
     parser.add_argument("--list", action="store_true", help="list the claims and their sources without measuring")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     claims = get_claims(args.ids)
     if args.list:
         rows = [
-            {"id": c.id, "#": c.number, "statement": c.statement, "seed": c.seed, "paper": c.paper or "", "table": c.table or ""}
+            {"id": c.id, "#": c.number, "statement": c.statement, "seed": f"seed {c.seed.number}", "paper": c.paper or "", "table": c.table or ""}
             for c in claims
         ]
         print(render(rows, args.format, ["#", "id", "statement", "seed"] if args.format == "table" else None))
@@ -76,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
     else:
-        rows = [{"#": v.claim.number, "claim": v.claim.id, "verdict": v.verdict, "measured": v.summary} for v in verdicts]
+        rows = [
+            {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, f"on {v.device}": v.hardware, "measured": v.summary}
+            for v in verdicts
+        ]
         print(render(rows, args.format))
     return status

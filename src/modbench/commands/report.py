@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 from modbench.catalog import get_entry, list_entries
-from modbench.claims.check import Plan, Request, claim_requests, ghost_part_targets, merge, run_plan, run_probes
-from modbench.claims.definitions import CLAIMS
+from modbench.claims import all_claims
+from modbench.claims.check import Plan, Request, claim_requests, merge, run_plans, run_probes
+from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
@@ -29,7 +30,6 @@ from modbench.metrics.core import DEVICES, METRICS
 from modbench.output import render
 from modbench.paths import writable_dir
 from modbench.report import RunInfo, judge_devices, load_run_infos, write_report
-from modbench.claims.verdict import Results
 from modbench.results import load_runs
 from modbench.runner import progress_for
 
@@ -49,12 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def report_plans(claims: tuple[Claim, ...], quick: bool) -> tuple[Plan, Plan]:
-    """(catalog entries to measure, modules that are not entries): the catalog, the claims, the curves; the Ghost parts.
+def report_plan(claims: tuple[Claim, ...], quick: bool) -> Plan:
+    """The catalog, the claims (with their extra modules, such as the Ghost parts), the batch curves.
 
     The catalog sweep is timed with the quick plan (it places entries on a plot); claims and batch
-    curves with the full plan unless ``quick``. Two plans, so that the first, all catalog entries,
-    is a resumable run (``modbench measure --resume``).
+    curves with the full plan unless ``quick``. It runs as two runs (:func:`run_plans`), so that
+    the first, all catalog entries, is resumable (``modbench measure --resume``).
     """
     every = frozenset(METRICS)
     catalog = []
@@ -69,7 +69,7 @@ def report_plans(claims: tuple[Claim, ...], quick: bool) -> tuple[Plan, Plan]:
         for side in curve.sides
         for batch in curve.batches
     ]
-    return Plan(requests=tuple(merge(claimed + catalog + curves))), Plan(requests=(), targets=tuple(ghost_part_targets()))
+    return Plan(requests=tuple(merge(claimed + catalog + curves)))
 
 
 def _now() -> str:
@@ -77,9 +77,10 @@ def _now() -> str:
 
 
 def measure(args: argparse.Namespace) -> int:
-    """Run both plans into OUT/results, the probes, and save this run's description; the exit status."""
+    """Run the plan into OUT/results, the probes, and save this run's description; the exit status."""
     started, clock, load_before = _now(), time.perf_counter(), os.getloadavg()
-    entries, parts = report_plans(CLAIMS, args.quick)
+    claims = all_claims()
+    plan = report_plan(claims, args.quick)
     options = {
         "device": args.device,
         "threads": args.threads,
@@ -87,18 +88,16 @@ def measure(args: argparse.Namespace) -> int:
         "time_limit": args.time_limit,
         "progress": progress_for(sys.stderr),
     }
-    outcomes = [run_plan(entries, **options)]
-    if not outcomes[0].interrupted:
-        outcomes.append(run_plan(parts, **options))
-    statuses = [report_outcome(outcome) for outcome in outcomes]
-    if any(outcome.interrupted for outcome in outcomes):
+    outcome = run_plans(plan, **options)
+    status = report_outcome(outcome)
+    if outcome.interrupted:
         return 130
     info = RunInfo(
         device=args.device,
         command=f"modbench report --out {args.out} --device {args.device}"
         + (f" --threads {args.threads}" if args.threads else "")
         + (" --quick" if args.quick else ""),
-        run_id=", ".join(str(outcome.run_id) for outcome in outcomes),
+        run_id=str(outcome.run_id),
         started=started,
         finished=_now(),
         duration_s=time.perf_counter() - clock,
@@ -106,10 +105,10 @@ def measure(args: argparse.Namespace) -> int:
         load_after=os.getloadavg(),
         catalog_timing="quick",
         claims_timing="quick" if args.quick else "full",
-        probes=run_probes(CLAIMS),
+        probes=run_probes(claims),
     )
     info.save(info.path(args.out))
-    return max(statuses)
+    return status
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,9 +124,9 @@ def run(args: argparse.Namespace) -> int:
     frame = load_runs(results)
     infos = load_run_infos(args.out)
     paths = write_report(frame, infos, args.out)
-    verdicts = judge_devices(Results(frame), CLAIMS, infos)
+    verdicts = judge_devices(Results(frame), all_claims(), infos)
     rows = [
-        {"#": v.claim.number, "claim": v.claim.id, **{f"verdict ({d})": vs[i].verdict for d, vs in verdicts.items()}}
+        {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, **{f"on {d}": vs[i].hardware for d, vs in verdicts.items()}}
         for i, v in enumerate(next(iter(verdicts.values())))
     ]
     print(render(rows, "table"))

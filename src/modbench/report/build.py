@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from modbench.claims.definitions import CLAIMS
+from modbench.claims import all_claims
+from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim
-from modbench.claims.verdict import ClaimVerdict, Results, judge_claim
+from modbench.claims.verdict import ClaimVerdict, judge_claim
 from modbench.output import render
 from modbench.report import tables
 from modbench.report.content import catalog_document, claims_document
@@ -29,8 +30,9 @@ def judge_devices(store: Results, claims: Sequence[Claim], infos: Sequence[RunIn
     return {device: [judge_claim(claim, store, device, probes) for claim in claims] for device in devices}
 
 
-def write_report(results: pd.DataFrame, infos: Sequence[RunInfo], out_dir: Path, claims: Sequence[Claim] = CLAIMS) -> list[Path]:
-    """Write claims.md, catalog.md, catalog.csv, claims.json, report.html and plots/ into ``out_dir``."""
+def write_report(results: pd.DataFrame, infos: Sequence[RunInfo], out_dir: Path, claims: Sequence[Claim] | None = None) -> list[Path]:
+    """Write claims.md, catalog.md, catalog.csv, claims.json, report.html and plots/ into ``out_dir`` (all claims by default)."""
+    claims = all_claims() if claims is None else claims
     out_dir.mkdir(parents=True, exist_ok=True)
     store = Results(results)
     verdicts = judge_devices(store, claims, infos)

@@ -1,9 +1,9 @@
 """A report as a list of blocks, rendered to Markdown or to one self-contained HTML page.
 
 The content is built once (:mod:`modbench.report.content`) and rendered twice, so the Markdown
-and the HTML page can never say different things. Text is plain with two inline marks,
-```code``` and ``**bold**``; the HTML renderer escapes every string before adding markup, so an
-entry or config name can never inject HTML. Plots are PNG bytes: Markdown links them as files,
+and the HTML page can never say different things. Text is plain with three inline marks,
+```code```, ``**bold**`` and in-page links ``[text](#anchor)``; the HTML renderer escapes every
+string before adding markup, so an entry or config name can never inject HTML. Plots are PNG bytes: Markdown links them as files,
 HTML embeds them as base64 ``data:`` URIs, so the page needs no network and no side files.
 """
 
@@ -85,7 +85,8 @@ def to_markdown(document: Document) -> str:
     out = [f"# {document.title}", ""]
     for block in document.blocks:
         if isinstance(block, Heading):
-            out += ["#" * block.level + " " + printable(block.text), ""]
+            anchor = [f'<a id="{block.anchor}"></a>', ""] if block.anchor and _ANCHOR.fullmatch(block.anchor) else []
+            out += anchor + ["#" * block.level + " " + printable(block.text), ""]
         elif isinstance(block, Text):
             out += [block.text, ""]
         elif isinstance(block, Bullets):
@@ -114,7 +115,9 @@ def plot_files(document: Document) -> dict[str, bytes]:
 
 # ---------------------------------------------------------------- HTML
 
-_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
+_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(#([a-z0-9-]+)\)")
+_ANCHOR = re.compile(r"[a-z0-9-]+")
+"""Anchors links may point to: lower-case letters, digits and hyphens, so an anchor never needs escaping."""
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Noto Sans SC",sans-serif;
@@ -130,10 +133,11 @@ code{background:#eef;padding:0 .25em;border-radius:3px}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}
 .holds{color:#2e7d32;font-weight:bold}.refuted{color:#c62828;font-weight:bold}
 .mixed{color:#ef6c00;font-weight:bold}.unmeasured{color:#757575;font-weight:bold}
+.undecided{color:#6d4c41;font-weight:bold}.reproduced{color:#2e7d32;font-weight:bold}.differs{color:#c62828;font-weight:bold}
 .missing{color:#757575;font-style:italic}
 """
 
-_VERDICT_WORDS = re.compile(r"\b(holds|refuted|mixed|unmeasured)\b")
+_VERDICT_WORDS = re.compile(r"\b(holds|refuted|mixed|unmeasured|undecided|reproduced|differs)\b")
 
 
 def _html_text(text: str) -> str:
@@ -144,6 +148,8 @@ def _html_text(text: str) -> str:
         pieces.append(_verdicts(html.escape(text[position : match.start()])))
         if match.group(1) is not None:
             pieces.append(f"<code>{html.escape(match.group(1))}</code>")
+        elif match.group(3) is not None:
+            pieces.append(f'<a href="#{match.group(4)}">{_verdicts(html.escape(match.group(3)))}</a>')
         else:
             pieces.append(f"<strong>{_verdicts(html.escape(match.group(2)))}</strong>")
         position = match.end()

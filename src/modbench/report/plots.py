@@ -22,7 +22,7 @@ from modbench.plotting import literal_text, new_figure, png
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-OUTCOME_COLOURS = {"holds": "#2e7d32", "refuted": "#c62828", "unmeasured": "#9e9e9e", "context": "#1565c0"}
+OUTCOME_COLOURS = {"holds": "#2e7d32", "refuted": "#c62828", "undecided": "#6d4c41", "unmeasured": "#9e9e9e", "context": "#1565c0"}
 FAMILY_MARKERS = {"block": "o", "model": "s"}
 EXPECT_MARKERS = {"approx": "D", "equals": "D", "at_most": "<", "at_least": ">"}
 """How the claimed number is drawn: a diamond for a value, a triangle pointing to where a bound holds."""

@@ -1,4 +1,4 @@
-"""Tables the report shows, each built from the results table (and the claims' data) alone.
+"""Tables the report shows, each built from the results table alone (claims' tables are their exhibits).
 
 Every function here reads rows; none measures. A number that is missing stays missing (NaN),
 and the renderers print it as a gap, so a report from a CPU-only run has no GPU column rather
@@ -13,12 +13,10 @@ from typing import Any
 import pandas as pd
 
 from modbench.catalog import get_entry, list_entries
-from modbench.claims.schema import Growth, Side
-from modbench.claims.sweeps import BATCH_CURVES, GHOST_PARTS, GHOST_SWEEP, BatchCurve, ghost_speedup
-from modbench.claims.verdict import ClaimVerdict, Results, side_key
+from modbench.claims.lookup import Results
+from modbench.claims.schema import Side
+from modbench.claims.sweeps import BATCH_CURVES, BatchCurve
 from modbench.records import canonical_config
-
-FP32_BYTES = 4
 
 CATALOG_COLUMNS = [
     "entry", "family", "mode", "batch", "device", "status", "params", "macs", "flops", "flops_elementwise",
@@ -62,128 +60,23 @@ def catalog_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table[[c for c in CATALOG_COLUMNS if c in table.columns]].reset_index(drop=True)
 
 
-def _value(store: Results, side: Side, metric: str, device: str) -> float:
-    found, _ = store.value(side, metric, device)
-    return found.value if found is not None else math.nan
-
-
-def _ratio(store: Results, candidate: Side, baseline: Side, metric: str, device: str) -> float:
-    top, bottom = _value(store, candidate, metric, device), _value(store, baseline, metric, device)
-    return top / bottom if bottom else math.nan
-
-
-def ghost_sweep_table(store: Results, devices: list[str]) -> pd.DataFrame:
-    """Per sweep point: measured MACs and params ratios next to Eq. 4's and 1/s, and latency ratios per device."""
-    rows = []
-    for point in GHOST_SWEEP:
-        row: dict[str, Any] = point.coordinates()
-        row["Eq. 4 r_s"] = ghost_speedup(point.c, point.k, point.s, point.d)
-        row["1/r_s"] = 1 / row["Eq. 4 r_s"]
-        row["1/s"] = 1 / point.s
-        row["MACs ratio"] = _ratio(store, point.ghost, point.conv, "macs", devices[0] if devices else "cpu")
-        row["params ratio"] = _ratio(store, point.ghost, point.conv, "params", devices[0] if devices else "cpu")
-        for device in devices:
-            row[f"latency ratio ({device})"] = _ratio(store, point.ghost, point.conv, "latency_ms", device)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def ghost_parts_table(store: Results, device: str) -> pd.DataFrame:
-    """Per sweep point and part (primary conv, cheap depthwise op) and the whole module and its conv:
-    FLOPs, latency, achieved GFLOP/s and arithmetic intensity.
-
-    Intensity is FLOPs per compulsory byte: the input read once, the output written once, the
-    weights read once (fp32). Batch norm and ReLU pass over the output again in eager PyTorch, so
-    the intensity a kernel really achieves is lower still.
-    """
-    rows = []
-    for point in GHOST_SWEEP:
-        key = side_key(point.ghost)
-        for part in GHOST_PARTS:
-            values = {
-                metric: store.lookup(f"ghost.{part}", key, 1, "infer", metric, device)[0]
-                for metric in ("flops", "latency_ms", "gflops_achieved", "param_bytes")
-            }
-            flops = values["flops"].value if values["flops"] else math.nan
-            weights = values["param_bytes"].value if values["param_bytes"] else math.nan
-            moved = FP32_BYTES * point.part_elements(part) + weights
-            rows.append({
-                "point": point.label(),
-                "part": part,
-                "flops": flops,
-                "latency_ms": values["latency_ms"].value if values["latency_ms"] else math.nan,
-                "gflops_achieved": values["gflops_achieved"].value if values["gflops_achieved"] else math.nan,
-                "bytes_moved": moved,
-                "intensity": flops / moved if moved else math.nan,
-            })
-        for name, side in (("ghost module", point.ghost), ("conv baseline", point.conv)):
-            rows.append({
-                "point": point.label(),
-                "part": name,
-                "flops": _value(store, side, "flops", device),
-                "latency_ms": _value(store, side, "latency_ms", device),
-                "gflops_achieved": _value(store, side, "gflops_achieved", device),
-                "bytes_moved": math.nan,
-                "intensity": math.nan,
-            })
-    return pd.DataFrame(rows)
-
-
-def growth_table(store: Results, growth: tuple[Growth, ...], device: str) -> pd.DataFrame:
-    """The swept parameter against every growth metric (one row per value)."""
-    if not growth:
-        return pd.DataFrame()
-    first = growth[0]
-    rows = []
-    for index, value in enumerate(first.values):
-        row: dict[str, Any] = {first.parameter: value}
-        for curve in growth:
-            row[curve.metric] = _value(store, curve.sides()[index], curve.metric, device)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def batch_curve_table(store: Results, curve: BatchCurve, device: str) -> pd.DataFrame:
     """Latency and throughput of each side of ``curve`` at each batch size (NaN where not measured)."""
     rows = []
     for label, side in zip(curve.labels, curve.sides):
         for batch in curve.batches:
-            sized = Side(side.entry, side.config, batch, side.mode)
+            sized = side.at(batch)
             rows.append({
                 "label": label,
                 "batch": batch,
-                "latency_ms": _value(store, sized, "latency_ms", device),
-                "throughput": _value(store, sized, "throughput", device),
+                "latency_ms": store.number(sized, "latency_ms", device),
+                "throughput": store.number(sized, "throughput", device),
             })
     return pd.DataFrame(rows)
 
 
 def batch_curve_tables(store: Results, device: str) -> list[tuple[BatchCurve, pd.DataFrame]]:
     return [(curve, batch_curve_table(store, curve, device)) for curve in BATCH_CURVES]
-
-
-def check_table(verdict: ClaimVerdict) -> pd.DataFrame:
-    """Every check of a verdict: comparison, check, both sides' values, measured, expected, outcome."""
-    rows = [
-        {
-            "comparison": c.comparison,
-            "check": c.label,
-            "candidate": c.candidate,
-            "baseline": c.baseline,
-            "measured": c.measured,
-            "expected": c.expected_text or "(context)",
-            "outcome": c.outcome if c.votes else ("context" if c.measured is not None else "not measured"),
-            "note": c.note or "",
-        }
-        for c in verdict.checks
-    ]
-    return pd.DataFrame(rows)
-
-
-def published_table(verdict: ClaimVerdict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"figure": p.what, "value": f"{p.value:g} {p.unit}", "source": p.source} for p in verdict.claim.published]
-    )
 
 
 def environment(store: Results, device: str) -> dict[str, Any]:
