@@ -18,7 +18,7 @@ from modbench.catalog import register
 from modbench.catalog.registry import Entry, Source
 from modbench.claims.sweeps import BatchCurve
 from modbench.claims.verdict import CheckResult, ClaimVerdict
-from modbench.claims.definitions import CLAIMS
+from modbench.claims import all_claims
 from modbench.output import format_cell, markdown_cell, printable, render
 from modbench.report import plots
 from modbench.report.document import Document, Table, to_markdown
@@ -149,14 +149,14 @@ def test_the_batch_curve_labels_do_not_overlap_the_next_rows_titles(monkeypatch:
 
 
 def _check(measured: float, low: float, high: float) -> CheckResult:
-    return CheckResult(claim="c", comparison="x vs y", label="latency", metric="latency_ms", kind="ratio",
+    return CheckResult(claim="c", comparison="x vs y", label="latency", metric="latency_ms", kind="ratio", aspect="hardware",
                        candidate=measured, baseline=1.0, measured=measured, expected=0.5, expected_text="≈ 0.5",
-                       outcome="refuted", votes=True, low=low, high=high)
+                       expect_kind="approx", outcome="refuted", why="test", votes=True, low=low, high=high)
 
 
 def test_an_interval_reaching_a_million_does_not_squash_the_claims_axis(monkeypatch: pytest.MonkeyPatch) -> None:
     figures = _captured(monkeypatch)
-    verdict = ClaimVerdict(claim=CLAIMS[0], device="cpu", verdict="refuted", summary="", checks=(
+    verdict = ClaimVerdict(claim=all_claims()[0], device="cpu", cost="not claimed", hardware="refuted", summary="", checks=(
         _check(0.8, 0.7, 0.9), _check(2.0, 1e-7, 1e6),
     ))
     assert plots.claimed_vs_measured([verdict]) is not None
