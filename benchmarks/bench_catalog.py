@@ -44,13 +44,14 @@ LIGHT_ENTRIES = (
     "depthwise_conv2d", "dropblock", "dropout", "embedding", "ghost", "gmlp", "gru", "inception",
     "inception_naive", "lenet_mnist", "linear", "lstm", "nin_block", "relu", "residual_basic",
     "residual_bottleneck", "rnn", "rnn_cell", "s2mlpv2_block", "signal_cnn", "signal_cnn_gmlp",
-    "silu", "spatial_attention", "spatial_gating_unit", "swish",
+    "silu", "spatial_attention", "spatial_gating_unit", "swish", "vit_block",
 )
 # Models whose forward takes more than ~50 ms at batch 1 here, and the papers' full-size models.
 HEAVY_MODELS = (
     "ghost_resnet50", "ghost_resnet56_cifar", "ghost_vgg16_cifar", "ghostnet", "gmlp_b", "gmlp_s",
     "gmlp_ti", "googlenet", "mobilenetv3_large", "mobilenetv3_small", "nin", "nin_fc_head",
     "resnet50", "resnet50_cbam", "resnet56_cifar", "s2mlpv2_medium", "s2mlpv2_small", "vgg16_cifar",
+    "vit_tiny",
 )
 ALL_ENTRIES = tuple(sorted(LIGHT_ENTRIES + HEAVY_MODELS))
 

@@ -12,7 +12,7 @@ from modbench.catalog import get_entry, list_entries
 from modbench.metrics.counting import count_ops
 from modbench.metrics.params import count_parameters
 
-HEAVY = {"resnet50", "resnet50_cbam", "googlenet", "ghostnet", "mobilenetv3_large", "nin", "nin_fc_head", "signal_cnn", "signal_cnn_gmlp"}
+HEAVY = {"resnet50", "resnet50_cbam", "googlenet", "ghostnet", "mobilenetv3_large", "nin", "nin_fc_head", "signal_cnn", "signal_cnn_gmlp", "vit_tiny"}
 # The papers' ImageNet-sized models run here on a smaller image (the same layers; a few seconds
 # less each); tests/test_catalog_papers.py counts them at the papers' sizes.
 SMALL_INPUT = {

@@ -1,4 +1,4 @@
-"""Operation counting: element-wise handles, recurrent handles, state restored, blind spots reported."""
+"""Operation counting: element-wise handles, recurrent layers, state restored, blind spots reported, fvcore cross-check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from modbench.errors import UsageError
 from modbench.metrics.counting import count_ops
 from modbench.metrics.elementwise import _adaptive_window_total
 
@@ -74,16 +75,20 @@ def _recurrent_macs(cell_gates: int, input_size: int, hidden: int, layers: int, 
 @pytest.mark.parametrize(("cls", "gates"), [(nn.RNN, 1), (nn.GRU, 3), (nn.LSTM, 4)])
 @pytest.mark.parametrize(("input_size", "hidden", "layers", "bidirectional"), [(4, 4, 1, False), (7, 3, 2, True), (16, 32, 3, False)])
 @pytest.mark.parametrize("batch_first", [True, False])
-def test_recurrent_macs_match_formula_and_both_counters(cls: type[nn.Module], gates: int, input_size: int, hidden: int, layers: int, bidirectional: bool, batch_first: bool) -> None:
+def test_recurrent_macs_match_formula_on_onednn_and_reference_paths(cls: type[nn.Module], gates: int, input_size: int, hidden: int, layers: int, bidirectional: bool, batch_first: bool) -> None:
     module = cls(input_size, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
     steps, batch = 5, 3
     x = torch.randn(batch, steps, input_size) if batch_first else torch.randn(steps, batch, input_size)
     counts = count_ops(module, (x,))
     expected = _recurrent_macs(gates, input_size, hidden, layers, 2 if bidirectional else 1, steps, batch)
     assert counts.macs == expected
-    assert counts.flops_matmul == 2 * expected  # FlopCounterMode sees the LSTM too (oneDNN off)
-    assert counts.counter_note is None
+    assert counts.flops_matmul == 2 * expected
+    assert counts.unsupported_ops == () and counts.counter_note is None
     assert counts.flops_elementwise > 0  # gates: sigmoid, tanh, products
+    if not batch_first:  # batch-first, the reference path adds the input bias in an op of its own
+        with torch.backends.mkldnn.flags(enabled=False):  # the LSTM runs op by op, not as oneDNN's fused layer
+            reference = count_ops(module, (x,))
+        assert (reference.macs, reference.flops) == (counts.macs, counts.flops)
 
 
 @pytest.mark.parametrize(("cls", "gates"), [(nn.RNNCell, 1), (nn.GRUCell, 3), (nn.LSTMCell, 4)])
@@ -120,6 +125,12 @@ def test_dropout_costs_only_in_train_mode() -> None:
 def test_unknown_op_is_listed_not_dropped() -> None:
     counts = count_ops(CumulativeSum(), (torch.randn(3, 4),))
     assert "cumsum" in counts.unsupported_ops
+    assert "cumsum" in counts.unpriced_ops  # it works on 12 elements: real work left unpriced
+
+
+def test_unknown_op_on_a_scalar_is_not_unpriced_work() -> None:
+    counts = count_ops(CumulativeSum(), (torch.randn(1),))
+    assert counts.unsupported_ops == ("cumsum",) and counts.unpriced_ops == ()
 
 
 def test_data_movement_is_free_but_listed() -> None:
@@ -132,23 +143,37 @@ def test_data_movement_is_free_but_listed() -> None:
     assert {"cat", "slice", "permute"} <= set(counts.zero_cost_ops)
 
 
-def test_disagreement_between_counters_is_reported() -> None:
-    # fvcore has no handle for aten::scaled_dot_product_attention; FlopCounterMode (math backend) counts it
+def test_fvcore_runs_only_when_asked_and_its_disagreement_is_reported() -> None:
+    # fvcore has no handle for aten::scaled_dot_product_attention; the dispatch count prices it
     x = torch.randn(1, 2, 8, 4)
-    counts = count_ops(Attention(), (x,))
-    assert counts.flops_matmul == 2 * 2 * (2 * 8 * 8 * 4)
-    assert counts.macs_fvcore == 0
-    assert counts.counter_note is not None and "FlopCounterMode" in counts.counter_note
+    default = count_ops(Attention(), (x,))
+    assert default.macs == 2 * (2 * 8 * 8 * 4) and default.macs_fvcore is None and default.counter_note is None
+    checked = count_ops(Attention(), (x,), cross_check="fvcore")
+    assert checked.macs == default.macs and checked.macs_fvcore == 0
+    assert checked.counter_note is not None and "fvcore counts 0 MACs" in checked.counter_note
 
 
-def test_untraceable_module_falls_back_to_flop_counter() -> None:
-    class DictOut(nn.Module):
+def test_fvcore_agrees_on_a_conv_net() -> None:
+    block = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 5))
+    counts = count_ops(block, (torch.randn(2, 3, 8, 8),), cross_check="fvcore")
+    assert counts.macs_fvcore == counts.macs == 2 * (8 * 3 * 9 * 36 + 8 * 36 * 5)
+    assert counts.counter_note is None
+
+
+def test_untraceable_module_is_counted_and_the_cross_check_says_why_it_failed() -> None:
+    class IntOut(nn.Module):  # torch.jit.trace refuses a non-tensor output
         def __init__(self) -> None:
             super().__init__()
             self.fc = nn.Linear(4, 3)
 
-        def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-            return {"y": self.fc(x)} if x.sum() > -1e9 else {"y": x}
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, int]:
+            return self.fc(x), 3
 
-    counts = count_ops(DictOut(), (torch.randn(2, 4),))
+    counts = count_ops(IntOut(), (torch.randn(2, 4),), cross_check="fvcore")
     assert counts.macs == 2 * 4 * 3
+    assert counts.macs_fvcore is None and counts.counter_note is not None and "could not trace" in counts.counter_note
+
+
+def test_unknown_cross_check_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="fvcore"):
+        count_ops(nn.ReLU(), (torch.randn(2),), cross_check="fvcor")

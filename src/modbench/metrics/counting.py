@@ -1,44 +1,56 @@
-"""MACs and FLOPs of one forward pass, from three counters that are cross-checked.
+"""MACs and FLOPs of one step, from one pass at the aten dispatch level (:mod:`modbench.metrics.op_counter`).
 
-* **MACs** come from fvcore (one per multiply-add of conv / linear / matmul / einsum), with
-  handles added for recurrent ops, which fvcore would count as zero.
-* **Matmul FLOPs** come from ``torch.utils.flop_counter.FlopCounterMode`` (two per multiply-add).
-  It runs with oneDNN off, because on CPU an LSTM otherwise runs as ``mkldnn_rnn_layer``, which
-  FlopCounterMode does not know, and with the math attention backend, for the same reason.
-* **Element-wise FLOPs** come from modbench's own handles (see :mod:`modbench.metrics.elementwise`).
+* **MACs**: the multiply-adds of the forward's matmul-family ops (conv, linear, matmul, einsum,
+  attention, recurrent layers), whichever kernel ran them; ``flops_matmul`` is twice that.
+* **Element-wise FLOPs**: modbench's handles (see :mod:`modbench.metrics.elementwise`).
+* ``flops`` is the forward's matmul plus element-wise FLOPs, in the record's mode: eval for
+  ``infer``, train for ``train`` (so a DropBlock pays for its mask).
+* ``flops_backward`` (train mode only): the rest of the timed training step, the loss (a sum of
+  the outputs) and the whole backward pass, priced the same way. A train step costs
+  ``flops + flops_backward``.
+* ``modules``: each submodule's own forward work, for the per-module table.
 
-``flops`` is matmul FLOPs plus element-wise FLOPs. When fvcore's MACs ×2 and FlopCounterMode
-disagree, ``counter_note`` says by how much, so a blind spot of either tool shows up in the record.
-The forward runs in the record's mode (eval for ``infer``, train for ``train``, so a DropBlock
-pays for its mask) and the module's state is restored afterwards.
+The module's flags, buffers, gradients and RNG state are restored afterwards. fvcore is an
+opt-in cross-check (``cross_check="fvcore"``): its MACs land in ``macs_fvcore`` and a
+disagreement in ``counter_note``; nothing is traced by default.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
-from fvcore.nn import FlopCountAnalysis
 from torch import nn
-from torch.nn.attention import SDPBackend, sdpa_kernel
-from torch.utils.flop_counter import FlopCounterMode
 
-from modbench.metrics.elementwise import ElementwiseCounter
-from modbench.metrics.fvcore_handles import MAC_HANDLES, RECURRENT_HANDLES
+from modbench.errors import UsageError, closest
+from modbench.metrics.op_counter import OpCounter, Tally
 from modbench.metrics.state import preserved_state
-from modbench.metrics.steps import pinned_threads
+from modbench.metrics.steps import step_inputs, training_loss
 
 Inputs = tuple[torch.Tensor, ...]
 
-# fvcore and FlopCounterMode agree to the op on everything both know; allow rounding only.
+CROSS_CHECKS = ("fvcore",)
+
+# fvcore and the dispatch count agree to the op on everything both know; allow rounding only.
 AGREEMENT_TOLERANCE = 0.001
 
 
 @dataclass(frozen=True)
+class ModuleCount:
+    """One submodule's own forward work (its children's is theirs): path in the tree, type, FLOPs."""
+
+    path: str
+    type_name: str
+    flops_matmul: int
+    flops_elementwise: int
+
+
+@dataclass(frozen=True)
 class OpCounts:
-    """Operation counts of one forward pass; see the module docstring for the conventions."""
+    """Operation counts of one step; see the module docstring for the conventions."""
 
     macs: int
     flops: int
@@ -49,68 +61,97 @@ class OpCounts:
     zero_cost_ops: tuple[str, ...]
     elementwise_by_op: dict[str, int] = field(default_factory=dict)
     counter_note: str | None = None
+    flops_backward: int | None = None
+    unpriced_ops: tuple[str, ...] = ()
+    modules: tuple[ModuleCount, ...] = ()
 
 
-def count_ops(module: nn.Module, inputs: Inputs, mode: str = "infer") -> OpCounts:
-    """Count one forward pass of ``module`` on ``inputs`` in ``mode``, leaving its state unchanged.
+def check_cross_check(name: str | None) -> str | None:
+    """``name`` when it is a known cross-check (or ``None``); otherwise a usage error naming the choices."""
+    if name is not None and name not in CROSS_CHECKS:
+        hints = closest(name, CROSS_CHECKS) or list(CROSS_CHECKS)
+        raise UsageError(f"unknown cross-check {name!r}; choose from: {', '.join(CROSS_CHECKS)} (closest: {', '.join(hints)})")
+    return name
 
-    Counting runs on one thread: the counts do not depend on it, and without oneDNN the reference
-    kernels (a depthwise convolution above all) slow down by an order of magnitude when OpenMP
-    threads compete for a busy CPU.
+
+def count_ops(module: nn.Module, inputs: Inputs, mode: str = "infer", *, input_grad: bool = True,
+              cross_check: str | None = None) -> OpCounts:
+    """Count one step of ``module`` on ``inputs`` in ``mode``, leaving its state unchanged.
+
+    ``input_grad``: in train mode, whether the backward also computes the inputs' gradient (a
+    block's does, a model's does not), as the timed step does.
     """
-    with pinned_threads(1), preserved_state(module, mode):
-        flops_matmul, elementwise = _count_dispatch(module, inputs)
-    with pinned_threads(1), preserved_state(module, mode):
-        macs_fvcore, fvcore_error = _count_fvcore(module, inputs)
-
+    check_cross_check(cross_check)
+    counter = OpCounter(module)
     note = None
-    if macs_fvcore is None:
-        macs = flops_matmul // 2
-        note = f"fvcore could not trace this module ({fvcore_error}); MACs are FlopCounterMode FLOPs / 2"
-    else:
-        macs = macs_fvcore
-        if abs(2 * macs_fvcore - flops_matmul) > AGREEMENT_TOLERANCE * max(flops_matmul, 1):
-            note = (
-                f"fvcore counts {macs_fvcore:,} MACs (x2 = {2 * macs_fvcore:,} FLOPs) but "
-                f"FlopCounterMode counts {flops_matmul:,} matmul FLOPs"
-            )
+    with warnings.catch_warnings(), preserved_state(module, mode), preserved_grads(module):
+        warnings.simplefilter("ignore")
+        if mode == "train":
+            with counter, counter.tracking_modules():
+                output = module(*step_inputs(inputs, mode, input_grad))
+            counter.start_backward()
+            with counter:
+                try:
+                    loss = training_loss(output)
+                except ValueError:
+                    note = "no output requires grad, so a train step has no backward to count"
+                else:
+                    loss.backward()
+        else:
+            with torch.no_grad(), counter, counter.tracking_modules():
+                module(*inputs)
+    forward = counter.forward_total()
+    backward_counted = mode == "train" and note is None
+    macs_fvcore = None
+    if cross_check == "fvcore":
+        macs_fvcore, disagreement = _fvcore_cross_check(module, inputs, mode, forward.flops_matmul // 2)
+        note = "; ".join(part for part in (note, disagreement) if part) or None
     return OpCounts(
-        macs=macs,
-        flops=flops_matmul + elementwise.total,
-        flops_matmul=flops_matmul,
-        flops_elementwise=elementwise.total,
+        macs=forward.flops_matmul // 2,
+        flops=forward.flops_matmul + forward.flops_elementwise,
+        flops_matmul=forward.flops_matmul,
+        flops_elementwise=forward.flops_elementwise,
         macs_fvcore=macs_fvcore,
-        unsupported_ops=tuple(sorted(elementwise.unsupported)),
-        zero_cost_ops=tuple(sorted(elementwise.zero_cost)),
-        elementwise_by_op=dict(sorted(elementwise.by_op.items())),
+        unsupported_ops=tuple(sorted(counter.unsupported)),
+        zero_cost_ops=tuple(sorted(counter.zero_cost)),
+        elementwise_by_op=dict(sorted(forward.elementwise_by_op.items())),
         counter_note=note,
+        flops_backward=_total(counter.backward) if backward_counted else None,
+        unpriced_ops=tuple(sorted(counter.unpriced)),
+        modules=_module_counts(module, counter.forward),
     )
 
 
-def _count_dispatch(module: nn.Module, inputs: Inputs) -> tuple[int, ElementwiseCounter]:
-    flop_counter = FlopCounterMode(display=False)
-    elementwise = ElementwiseCounter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH):
-            with flop_counter, elementwise:
-                module(*inputs)
-    return flop_counter.get_total_flops(), elementwise
+def _total(tally: Tally) -> int:
+    return tally.flops_matmul + tally.flops_elementwise
 
 
-def _count_fvcore(module: nn.Module, inputs: Inputs) -> tuple[int | None, str | None]:
-    analysis = FlopCountAnalysis(module, inputs)
-    analysis.clear_op_handles().set_op_handle(**MAC_HANDLES, **RECURRENT_HANDLES)
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-    fvcore_logger = logging.getLogger("fvcore")
-    previous_level = fvcore_logger.level
-    fvcore_logger.setLevel(logging.ERROR)
+def _module_counts(module: nn.Module, tallies: dict[str, Tally]) -> tuple[ModuleCount, ...]:
+    counts = []
+    for path, sub in module.named_modules():
+        tally = tallies.get(path, Tally())
+        counts.append(ModuleCount(path, type(sub).__name__, tally.flops_matmul, tally.flops_elementwise))
+    return tuple(counts)
+
+
+@contextmanager
+def preserved_grads(module: nn.Module) -> Iterator[None]:
+    """Put every parameter's ``.grad`` back as it was (a counted train step writes gradients)."""
+    saved = [(param, param.grad) for param in module.parameters()]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with torch.no_grad():
-                return int(analysis.total()), None
-    except Exception as error:  # tracing fails on data-dependent control flow, dict outputs...
-        return None, f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+        yield
     finally:
-        fvcore_logger.setLevel(previous_level)
+        for param, grad in saved:
+            param.grad = grad
+
+
+def _fvcore_cross_check(module: nn.Module, inputs: Inputs, mode: str, macs: int) -> tuple[int | None, str | None]:
+    from modbench.metrics.fvcore_handles import fvcore_macs  # fvcore and jit tracing only when asked for
+
+    with preserved_state(module, mode):
+        macs_fvcore, error = fvcore_macs(module, inputs)
+    if macs_fvcore is None:
+        return None, f"fvcore could not trace this module ({error}); nothing to cross-check"
+    if abs(macs_fvcore - macs) > AGREEMENT_TOLERANCE * max(macs, 1):
+        return macs_fvcore, f"fvcore counts {macs_fvcore:,} MACs but the dispatch count is {macs:,}"
+    return macs_fvcore, None

@@ -1,4 +1,7 @@
-"""fvcore op handles for recurrent ops, which fvcore otherwise counts as zero.
+"""fvcore as an opt-in cross-check of the MACs, with handles for recurrent ops it would count as zero.
+
+Only ``cross_check="fvcore"`` (``--cross-check fvcore``) imports this module: fvcore traces with
+``torch.jit.trace``, which is slow and deprecated, so it is never on the default path.
 
 fvcore traces the module with ``torch.jit.trace`` and prices each ``aten::`` node with a handle
 ``(inputs, outputs) -> MACs``. ``aten::lstm``, ``aten::gru`` and ``aten::rnn_tanh`` have no handle
@@ -10,10 +13,14 @@ projection) of every layer and direction. Biases are additions, not MACs, as for
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import torch
+from fvcore.nn import FlopCountAnalysis
 from fvcore.nn.jit_handles import (
     addmm_flop_jit,
     bmm_flop_jit,
@@ -78,3 +85,23 @@ RECURRENT_HANDLES: dict[str, Handle] = {
     **{f"aten::{op}": recurrent_sequence_handle for op in ("lstm", "gru", "rnn_tanh", "rnn_relu")},
     **{f"aten::{op}": recurrent_cell_handle for op in ("lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell")},
 }
+
+
+def fvcore_macs(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> tuple[int | None, str | None]:
+    """fvcore's MACs of one no-grad forward (``None`` and the reason when it cannot trace the module)."""
+    analysis = FlopCountAnalysis(module, inputs)
+    analysis.clear_op_handles().set_op_handle(**MAC_HANDLES, **RECURRENT_HANDLES)
+    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+    fvcore_logger = logging.getLogger("fvcore")
+    previous_level = fvcore_logger.level
+    fvcore_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with torch.no_grad():
+                return int(analysis.total()), None
+    except Exception as error:  # tracing fails on data-dependent control flow, dict outputs...
+        message = str(error).strip()
+        return None, f"{type(error).__name__}: {message.splitlines()[0] if message else ''}"
+    finally:
+        fvcore_logger.setLevel(previous_level)

@@ -1,0 +1,83 @@
+"""The per-module table: parameters, MACs and FLOPs of each submodule, as a tree.
+
+Built from one count (:func:`modbench.metrics.counting.count_ops` charges every forward op to
+the innermost running submodule); a row's numbers include its children's, as in fvcore's
+``flop_count_table`` and FlopCounterMode's depth view. Work done by the module's own code
+outside any child (a residual addition, a reshape) is in its row only. The numbers are the
+forward's, in the record's mode: the backward of a train step is not split by module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from torch import nn
+
+from modbench.metrics.counting import OpCounts
+from modbench.metrics.params import count_parameters
+from modbench.output import render
+
+DEFAULT_DEPTH = 2
+COLUMNS = ("module", "type", "params", "macs", "flops", "flops_elementwise")
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    """One submodule: its dotted path (``""`` for the whole module), depth, type, and totals with its children."""
+
+    module: str
+    depth: int
+    type: str
+    params: int
+    macs: int
+    flops: int
+    flops_elementwise: int
+
+
+def module_rows(module: nn.Module, counts: OpCounts, depth: int | None = DEFAULT_DEPTH) -> list[ModuleRow]:
+    """The tree of ``module``'s submodules down to ``depth`` (0: the module alone; ``None``: all), in module order."""
+    if depth is not None and depth < 0:
+        raise ValueError(f"depth must be 0 or more, got {depth}")
+    matmul: dict[str, int] = {}
+    elementwise: dict[str, int] = {}
+    for own in counts.modules:
+        for ancestor in _ancestors(own.path):
+            matmul[ancestor] = matmul.get(ancestor, 0) + own.flops_matmul
+            elementwise[ancestor] = elementwise.get(ancestor, 0) + own.flops_elementwise
+    rows = []
+    for path, sub in module.named_modules():
+        level = 0 if not path else path.count(".") + 1
+        if depth is not None and level > depth:
+            continue
+        rows.append(ModuleRow(
+            module=path, depth=level, type=type(sub).__name__, params=count_parameters(sub).params,
+            macs=matmul.get(path, 0) // 2, flops=matmul.get(path, 0) + elementwise.get(path, 0),
+            flops_elementwise=elementwise.get(path, 0),
+        ))
+    return rows
+
+
+def _ancestors(path: str) -> list[str]:
+    """``"a.b.c"`` → ``["", "a", "a.b", "a.b.c"]``."""
+    if not path:
+        return [""]
+    parts = path.split(".")
+    return ["", *(".".join(parts[: index + 1]) for index in range(len(parts)))]
+
+
+def render_module_rows(rows: Sequence[ModuleRow], fmt: str, extra: dict[str, Any] | None = None) -> str:
+    """``rows`` in ``fmt``: table and Markdown indent each module by its depth; CSV and JSON keep the
+    dotted path and the depth as fields, with ``extra`` (e.g. the entry name) in front of each row."""
+    if fmt in ("table", "markdown"):
+        shown = [{**asdict(row), "module": _tree_label(row)} for row in rows]
+        return render(shown, fmt, columns=COLUMNS)
+    return render([{**(extra or {}), **asdict(row)} for row in rows], fmt)
+
+
+def _tree_label(row: ModuleRow) -> str:
+    if not row.module:
+        return "(total)"
+    # a visible mark per level below the first: table renderers strip leading whitespace
+    return "· " * (row.depth - 1) + row.module
