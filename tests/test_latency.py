@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from modbench.metrics.core import Settings, achieved_gflops, measure_target
-from modbench.metrics.latency import time_step
+from modbench.metrics.latency import QUICK_PLAN, LatencyStats, TimedModule, TimingPlan, time_interleaved, time_step
 from modbench.metrics.target import module_target
 
 
@@ -64,3 +65,54 @@ def test_achieved_gflops_is_left_empty_where_it_would_mislead() -> None:
     assert achieved_gflops(None, 1e-3, "infer") is None
     assert achieved_gflops(10**9, 1e-3, "train") is None  # the backward is not counted
     assert achieved_gflops(10**9, 1e-3, "infer") == pytest.approx(1000.0)
+
+
+def test_interleaved_rounds_alternate_the_order_and_keep_every_sample() -> None:
+    a, b = nn.Linear(16, 16), nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 16))
+    x = torch.randn(4, 16)
+    timing = time_interleaved([TimedModule("a", a, (x,)), TimedModule("b", b, (x,))], quick=True, threads=1)
+    assert timing.orders == ((0, 1), (1, 0), (0, 1), (1, 0), (0, 1))  # A B B A A B ...
+    for side in timing.sides:
+        assert len(side.round_s) == QUICK_PLAN.rounds
+        assert len(side.samples_s) >= len(side.round_s) and len(side.samples_s) % len(side.round_s) == 0
+        assert min(side.samples_s) <= min(side.round_s) and max(side.round_s) <= max(side.samples_s)
+        assert side.threads == 1 and side.stats().runs == len(side.samples_s) * side.calls_per_sample
+    ratios = timing.round_ratios(1, 0)
+    assert ratios == tuple(rb / ra for ra, rb in zip(timing.side("a").round_s, timing.side("b").round_s))
+    estimate = timing.ratio(1, 0)
+    assert estimate.paired and estimate.rounds == QUICK_PLAN.rounds
+    assert estimate.ratio == pytest.approx(float(np.median(ratios)))
+    assert estimate.low <= estimate.ratio <= estimate.high
+
+
+def test_three_sides_alternate_too_and_a_single_side_is_refused() -> None:
+    x = torch.randn(2, 8)
+    sides = [TimedModule(name, nn.Linear(8, 8), (x,)) for name in "abc"]
+    timing = time_interleaved(sides, quick=True, threads=1)
+    assert timing.orders[:2] == ((0, 1, 2), (2, 1, 0))
+    assert [side.label for side in timing.sides] == ["a", "b", "c"]
+    with pytest.raises(KeyError, match="no side 'd'"):
+        timing.side("d")
+    with pytest.raises(ValueError, match="two or more"):
+        time_interleaved(sides[:1], quick=True)
+
+
+def test_interleaved_train_steps_leave_the_modules_as_they_were() -> None:
+    module = small_block().eval()
+    running_mean = module[1].running_mean.clone()
+    time_interleaved([TimedModule("a", module, (torch.randn(8, 16),)), TimedModule("b", nn.Linear(16, 4), (torch.randn(8, 16),))],
+                     "train", quick=True, threads=1)
+    assert not module.training and torch.equal(module[1].running_mean, running_mean)
+    assert all(p.grad is None for p in module.parameters())
+
+
+def test_a_plan_with_fewer_than_five_rounds_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 5 rounds"):
+        TimingPlan(warmup_s=0, min_run_time_s=0.1, rounds=4, round_time_s=0.01, block_s=0.001)
+
+
+def test_latency_statistics_are_derived_from_the_samples() -> None:
+    stats = LatencyStats(samples_s=(1.0, 2.0, 3.0, 4.0, 100.0), calls_per_sample=10, threads=2)
+    assert stats.median_s == 3.0 and stats.iqr_s == 2.0 and stats.runs == 50
+    low, high = stats.ci_s
+    assert 1.0 <= low <= 3.0 <= high <= 100.0

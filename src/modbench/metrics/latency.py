@@ -1,11 +1,18 @@
-"""Latency of one step (see :mod:`modbench.metrics.steps`) with ``torch.utils.benchmark.Timer``.
+"""Latency of one step (see :mod:`modbench.metrics.steps`), alone or in interleaved rounds with others.
 
-The Timer does what a hand-written loop gets wrong: it pins the thread count, calibrates how many
-calls to group per timed block so the clock's own cost vanishes, and synchronises the GPU around
-every block (its default timer calls ``torch.accelerator.synchronize``), so CUDA numbers are
-wall-clock numbers, not launch times. modbench adds a warm-up (first calls pay for oneDNN
-primitive creation, cuDNN autotuning, allocator growth) and reports the median and inter-quartile
-range of the per-call times, which resist the outliers a shared machine produces.
+Alone, :func:`time_step` uses ``torch.utils.benchmark.Timer.blocked_autorange``, which does what a
+hand-written loop gets wrong: it pins the thread count, calibrates how many calls to group per
+timed block so the clock's own cost vanishes, and synchronises the GPU around every block (its
+default timer calls ``torch.accelerator.synchronize``), so CUDA numbers are wall-clock numbers, not
+launch times. modbench adds a warm-up (first calls pay for oneDNN primitive creation, cuDNN
+autotuning, allocator growth) and keeps every block's per-call time, from which the median, IQR
+and a bootstrap interval are derived.
+
+Two things compared are timed together by :func:`interleaved_rounds`: in one process, in rounds
+whose order alternates (A B, B A, A B, …), each side timed in calibrated blocks with the same
+synchronised clock. A change of machine load then slows both sides of a round instead of one side
+of the comparison, and the ratio is the median of the per-round ratios with its bootstrap
+interval (:func:`modbench.stats.paired_ratio`).
 
 An ``infer`` step is timed as the bare statement ``module(*inputs)`` inside
 ``torch.inference_mode``, exactly what a user would time by hand, so modbench adds nothing to the
@@ -14,18 +21,25 @@ number; a ``train`` step is timed through :func:`modbench.metrics.steps.train_st
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass
+import timeit
+from collections.abc import Sequence
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.benchmark import Timer
+from torch.utils.benchmark.utils.timer import timer as synchronized_clock
 
 from modbench.metrics.state import preserved_state
-from modbench.metrics.steps import Inputs, make_step, pinned_threads, step_inputs, synchronize, train_step
+from modbench.metrics.steps import Inputs, pinned_threads, step_inputs, train_step
+from modbench.stats import RatioEstimate, median_ci, paired_ratio
+
+MIN_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -33,28 +47,54 @@ class TimingPlan:
     """How long to warm up and to measure. ``quick`` trades precision for a whole-catalog run in seconds."""
 
     warmup_s: float
-    min_run_time_s: float
+    min_run_time_s: float  # one step alone: blocked_autorange's total
+    rounds: int  # interleaved: how many rounds (at least MIN_ROUNDS)
+    round_time_s: float  # interleaved: time per side per round
+    block_s: float  # interleaved: the length one calibrated block aims at
+
+    def __post_init__(self) -> None:
+        if self.rounds < MIN_ROUNDS:
+            raise ValueError(f"interleaved timing needs at least {MIN_ROUNDS} rounds, got {self.rounds}")
 
 
-DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0)
-# Quick: no separate warm-up; the Timer's own block-size calibration runs the step first.
-QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05)
+DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_time_s=0.1, block_s=0.02)
+# Quick: no separate warm-up; the block-size calibration runs the step first.
+QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_s=0.01, block_s=0.002)
+
+
+def plan_for(quick: bool) -> TimingPlan:
+    return QUICK_PLAN if quick else DEFAULT_PLAN
 
 
 @dataclass(frozen=True)
 class LatencyStats:
-    """Per-call times of one step: each sample is one timed block divided by its ``calls_per_sample``."""
+    """Per-call times of one step: each sample is one timed block divided by its ``calls_per_sample``.
+
+    Only the samples are stored; every statistic is derived from them, so no two numbers can disagree.
+    """
 
     samples_s: tuple[float, ...]
     calls_per_sample: int
-    median_s: float
-    iqr_s: float
     threads: int
 
     @property
     def runs(self) -> int:
         """How many calls were timed in all (warm-up and calibration excluded)."""
         return len(self.samples_s) * self.calls_per_sample
+
+    @property
+    def median_s(self) -> float:
+        return float(np.median(self.samples_s))
+
+    @property
+    def iqr_s(self) -> float:
+        q25, q75 = np.percentile(self.samples_s, [25, 75])
+        return float(q75 - q25)
+
+    @property
+    def ci_s(self) -> tuple[float, float]:
+        """Bootstrap 95 % interval of the median (unbounded from a single sample)."""
+        return median_ci(self.samples_s)
 
     @property
     def median_ms(self) -> float:
@@ -67,6 +107,53 @@ class LatencyStats:
     def throughput(self, batch: int) -> float:
         """Samples per second at ``batch`` samples per call."""
         return batch / self.median_s
+
+
+@dataclass
+class PreparedStep:
+    """One step ready to time: a statement with its globals, built once, timed in blocks of calls.
+
+    The module must already be in the step's mode (inside :func:`modbench.metrics.state.preserved_state`).
+    """
+
+    label: str
+    statement: str
+    namespace: dict[str, Any]
+    inference: bool  # run under torch.inference_mode
+    threads: int
+    _timer: timeit.Timer = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._timer = timeit.Timer(self.statement, globals=self.namespace, timer=synchronized_clock)
+
+    def torch_timer(self) -> Timer:
+        """The same statement as a ``torch.utils.benchmark.Timer``, for ``blocked_autorange``."""
+        return Timer(self.statement, globals=self.namespace, num_threads=self.threads)
+
+    def mode_context(self) -> Any:
+        return torch.inference_mode() if self.inference else nullcontext()
+
+    def block(self, number: int) -> float:
+        """Run ``number`` calls back to back on the synchronised clock; seconds per call."""
+        with self.mode_context():
+            return max(self._timer.timeit(number), 1e-9) / number
+
+    def calibrate(self, block_s: float) -> int:
+        """Calls per block so that one block lasts about ``block_s`` (at least one call); also warms the step up."""
+        number = 1
+        while True:
+            per_call = self.block(number)
+            if per_call * number >= block_s or number >= 1_000_000:
+                return number
+            number = min(1_000_000, max(number * 2, math.ceil(1.2 * block_s / per_call)))
+
+
+def prepare_step(label: str, module: nn.Module, inputs: Inputs, mode: str, threads: int, input_grad: bool = True) -> PreparedStep:
+    """A :class:`PreparedStep` for one ``mode`` step of ``module`` (already in that mode) on ``inputs``."""
+    step_args = step_inputs(inputs, mode, input_grad)
+    if mode == "train":
+        return PreparedStep(label, "step(module, inputs)", {"step": train_step, "module": module, "inputs": step_args}, False, threads)
+    return PreparedStep(label, "module(*inputs)", {"module": module, "inputs": step_args}, mode == "infer", threads)
 
 
 def time_step(
@@ -82,37 +169,126 @@ def time_step(
 
     ``threads`` defaults to the current intra-op thread count; ``input_grad`` is as in
     :func:`modbench.metrics.steps.step_inputs`. The module's training flags, buffers and RNG
-    state are restored after.
+    state are restored after. (``device`` needs no handling: the clock synchronises any accelerator.)
     """
-    plan = QUICK_PLAN if quick else DEFAULT_PLAN
+    plan = plan_for(quick)
     threads = threads or torch.get_num_threads()
-    step_args = step_inputs(inputs, mode, input_grad)
     with preserved_state(module, mode), pinned_threads(threads):
-        if plan.warmup_s > 0:
-            _warm_up(make_step(module, step_args, mode), device, plan.warmup_s)
-        if mode == "train":
-            timer = Timer("step(module, inputs)", globals={"step": train_step, "module": module, "inputs": step_args}, num_threads=threads)
-        else:
-            timer = Timer("module(*inputs)", globals={"module": module, "inputs": step_args}, num_threads=threads)
-        with torch.inference_mode() if mode == "infer" else nullcontext():
-            measurement = timer.blocked_autorange(min_run_time=plan.min_run_time_s)
+        step = prepare_step(module.__class__.__name__, module, inputs, mode, threads, input_grad)
+        _warm_up(step, plan.warmup_s)
+        with step.mode_context():
+            measurement = step.torch_timer().blocked_autorange(min_run_time=plan.min_run_time_s)
         if mode == "train":
             module.zero_grad(set_to_none=True)
-    return LatencyStats(
-        samples_s=tuple(measurement.times),
-        calls_per_sample=measurement.number_per_run,
-        median_s=measurement.median,
-        iqr_s=measurement.iqr,
-        threads=threads,
+    return LatencyStats(samples_s=tuple(measurement.times), calls_per_sample=measurement.number_per_run, threads=threads)
+
+
+@dataclass(frozen=True)
+class SideTiming:
+    """One side of an interleaved timing: every block's per-call time, and the per-round medians."""
+
+    label: str
+    samples_s: tuple[float, ...]
+    round_s: tuple[float, ...]  # round i: the median of this side's blocks in round i
+    calls_per_sample: int
+    threads: int
+
+    def stats(self) -> LatencyStats:
+        return LatencyStats(self.samples_s, self.calls_per_sample, self.threads)
+
+
+@dataclass(frozen=True)
+class InterleavedTiming:
+    """Steps timed in alternating rounds in one process: raw samples of each side, and the round orders."""
+
+    sides: tuple[SideTiming, ...]
+    orders: tuple[tuple[int, ...], ...]  # round i timed the sides in this order
+
+    def side(self, label: str) -> SideTiming:
+        for side in self.sides:
+            if side.label == label:
+                return side
+        raise KeyError(f"no side {label!r}; sides are {[side.label for side in self.sides]}")
+
+    def round_ratios(self, numerator: int = 1, denominator: int = 0) -> tuple[float, ...]:
+        """Per-round ratios of side ``numerator`` to side ``denominator`` (indices into :attr:`sides`)."""
+        top, bottom = self.sides[numerator].round_s, self.sides[denominator].round_s
+        return tuple(a / b for a, b in zip(top, bottom))
+
+    def ratio(self, numerator: int = 1, denominator: int = 0, *, seed: int = 0) -> RatioEstimate:
+        """The median of the per-round ratios with its bootstrap 95 % interval."""
+        return paired_ratio(self.sides[numerator].round_s, self.sides[denominator].round_s, seed=seed)
+
+
+def round_orders(sides: int, rounds: int) -> list[tuple[int, ...]]:
+    """A B, B A, A B, …: even rounds in order, odd rounds reversed, so neither side always goes first."""
+    forward = tuple(range(sides))
+    return [forward if r % 2 == 0 else forward[::-1] for r in range(rounds)]
+
+
+def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT_PLAN) -> InterleavedTiming:
+    """Time ``steps`` in ``plan.rounds`` alternating rounds; each side gets ``plan.round_time_s`` per round.
+
+    Every step is warmed up and its block size calibrated once, before the first round, so each
+    round is made of the same kind of block. Threads must already be pinned by the caller.
+    """
+    if len(steps) < 2:
+        raise ValueError(f"interleaved timing compares two or more steps, got {len(steps)}")
+    numbers = []
+    for step in steps:
+        _warm_up(step, plan.warmup_s)
+        numbers.append(step.calibrate(plan.block_s))
+    blocks = [max(1, round(plan.round_time_s / (step.block(number) * number))) for step, number in zip(steps, numbers)]
+    samples: list[list[float]] = [[] for _ in steps]
+    round_s: list[list[float]] = [[] for _ in steps]
+    orders = round_orders(len(steps), plan.rounds)
+    for order in orders:
+        for index in order:
+            times = [steps[index].block(numbers[index]) for _ in range(blocks[index])]
+            samples[index].extend(times)
+            round_s[index].append(float(np.median(times)))
+    sides = tuple(
+        SideTiming(step.label, tuple(samples[i]), tuple(round_s[i]), numbers[i], step.threads) for i, step in enumerate(steps)
     )
+    return InterleavedTiming(sides, tuple(orders))
 
 
-def _warm_up(step: Callable[[], Any], device: str, seconds: float) -> None:
-    """Call ``step`` until ``seconds`` have passed (at least once), so one-time costs are paid before timing."""
+@dataclass(frozen=True)
+class TimedModule:
+    """What :func:`time_interleaved` times: a module and its inputs, already placed on the device."""
+
+    label: str
+    module: nn.Module
+    inputs: Inputs
+    input_grad: bool = True
+
+
+def time_interleaved(
+    modules: Sequence[TimedModule],
+    mode: str = "infer",
+    threads: int | None = None,
+    quick: bool = False,
+    plan: TimingPlan | None = None,
+) -> InterleavedTiming:
+    """:func:`interleaved_rounds` of one ``mode`` step of each module, each module's state restored after."""
+    threads = threads or torch.get_num_threads()
+    with ExitStack() as stack:
+        stack.enter_context(pinned_threads(threads))
+        steps = []
+        for timed in modules:
+            stack.enter_context(preserved_state(timed.module, mode))
+            steps.append(prepare_step(timed.label, timed.module, timed.inputs, mode, threads, timed.input_grad))
+        timing = interleaved_rounds(steps, plan or plan_for(quick))
+        if mode == "train":
+            for timed in modules:
+                timed.module.zero_grad(set_to_none=True)
+    return timing
+
+
+def _warm_up(step: PreparedStep, seconds: float) -> None:
+    """Run ``step`` until ``seconds`` have passed (nothing for 0), so one-time costs are paid before timing."""
+    if seconds <= 0:
+        return
     deadline = time.perf_counter() + seconds
-    while True:
-        step()
-        synchronize(device)
-        if time.perf_counter() >= deadline:
-            return
-
+    while time.perf_counter() < deadline:
+        step.block(1)

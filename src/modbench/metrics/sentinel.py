@@ -1,0 +1,269 @@
+"""A noise sentinel: is the machine as fast now as it was when the run started?
+
+A timing taken while other work shares the cores is slower, and nothing in the timing itself says
+so. The sentinel is a small fixed calibration workload (a matrix product, compute-bound, and a
+large copy, memory-bound) timed at the same thread count as the measurement:
+
+* once when the run starts, several times; the fastest is the *quiet reference* (and any later,
+  faster timing lowers it, so a run that started busy still converges on the quiet speed);
+* just before and just after each measurement; its **slowdown** is the slower of the two against
+  the reference (0.0: as fast as quiet; 0.3: 30 % slower).
+
+While the measurement runs, ``/proc/stat`` is read at its start and end: the CPU time of every
+process but this one gives the cores **other work** kept busy, and the hypervisor's ``steal``
+column the share of CPU time taken from this machine. ``/proc/loadavg`` is recorded too.
+
+A measurement is **noisy** when the sentinel is slowed past :data:`NOISE_THRESHOLD` (15 %: well
+outside the spread of the sentinel between checks on a quiet machine, which
+``benchmarks/stability.py`` measures and reports) or when other work left fewer cores free than threads are pinned. A noisy
+measurement is retried (:data:`DEFAULT_RETRIES` times); if every attempt is noisy, the quietest
+is kept and marked noisy, so it is never shown as clean.
+
+The clock, the workload and the ``/proc`` reader are parameters, so tests drive the sentinel with a
+fake clock and scripted load and are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import torch
+
+NOISE_THRESHOLD = 0.15
+DEFAULT_RETRIES = 2
+REFERENCE_REPEATS = 5
+CHECK_REPEATS = 3
+# How much of a core other work may use beyond the cores left free before pinned threads contend.
+CORE_SLACK = 0.5
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """Cumulative CPU seconds, all CPUs together, as ``/proc/stat`` counts them, and this process's own."""
+
+    busy_s: float  # user + nice + system + irq + softirq (guest time is inside user)
+    idle_s: float  # idle + iowait
+    steal_s: float
+    own_s: float  # this process's CPU time (every thread), which is not "other work"
+    cpus: int
+    load_average: float  # 1-minute load average from /proc/loadavg
+
+
+class ProcReader(Protocol):
+    """Where the sentinel reads system load from; tests pass a scripted one."""
+
+    def snapshot(self) -> CpuSnapshot: ...
+
+
+class SystemProc:
+    """Reads ``/proc/stat`` and ``/proc/loadavg`` (Linux); elsewhere, load is unknown and reported as ``nan``."""
+
+    def __init__(self, root: Path = Path("/proc")) -> None:
+        self.root = root
+        self.tick_s = 1.0 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+
+    def snapshot(self) -> CpuSnapshot:
+        times = os.times()
+        own = times.user + times.system
+        try:
+            lines = (self.root / "stat").read_text().splitlines()
+            load = float((self.root / "loadavg").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return CpuSnapshot(math.nan, math.nan, math.nan, own, os.cpu_count() or 1, math.nan)
+        fields = [float(value) * self.tick_s for value in lines[0].split()[1:]]
+        fields += [0.0] * (8 - len(fields))
+        user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+        cpus = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
+        return CpuSnapshot(user + nice + system + irq + softirq, idle + iowait, steal, own, max(cpus, 1), load)
+
+
+@dataclass(frozen=True)
+class LoadSample:
+    """What ``/proc`` said about the machine between two snapshots."""
+
+    other_cores: float  # cores kept busy by every process but this one, on average
+    steal: float  # share of all CPU time stolen by the hypervisor
+    load_average: float
+    cpus: int
+
+
+def load_between(before: CpuSnapshot, after: CpuSnapshot) -> LoadSample:
+    """The load of other work between ``before`` and ``after`` (``nan`` where ``/proc`` was unreadable or no tick passed)."""
+    total = (after.busy_s - before.busy_s) + (after.idle_s - before.idle_s) + (after.steal_s - before.steal_s)
+    if not total > 0:
+        return LoadSample(math.nan, math.nan, after.load_average, after.cpus)
+    wall = total / after.cpus  # seconds that passed, as the CPUs' counters saw them
+    others = (after.busy_s - before.busy_s) - (after.own_s - before.own_s)
+    return LoadSample(
+        other_cores=max(others, 0.0) / wall,
+        steal=(after.steal_s - before.steal_s) / total,
+        load_average=after.load_average,
+        cpus=after.cpus,
+    )
+
+
+@dataclass(frozen=True)
+class SentinelReading:
+    """The noise state of one measurement, stored with its record."""
+
+    slowdown: float  # sentinel time around the measurement / quiet reference - 1
+    other_cores: float  # cores other work kept busy during the measurement
+    steal: float
+    load_average: float
+    cpus: int
+    threads: int
+    attempts: int  # 1 + retries spent
+    noisy: bool
+    threshold: float = NOISE_THRESHOLD
+
+    @property
+    def free_cores(self) -> float:
+        """Cores left to this measurement by other work (``nan`` where load is unknown)."""
+        return self.cpus - self.other_cores
+
+    @property
+    def contended(self) -> bool:
+        """Whether other work left fewer cores free than threads are pinned (beyond :data:`CORE_SLACK`)."""
+        return not math.isnan(self.other_cores) and self.free_cores < self.threads - CORE_SLACK
+
+    def reasons(self) -> list[str]:
+        """Why the measurement is noisy, in words (empty when it is clean)."""
+        reasons = []
+        if self.slowdown > self.threshold:
+            reasons.append(f"sentinel {self.slowdown:+.0%} slower than quiet (threshold {self.threshold:.0%})")
+        if self.contended:
+            reasons.append(f"other work kept {self.other_cores:.1f} of {self.cpus} cores busy")
+        if self.steal > 0.05:
+            reasons.append(f"{self.steal:.0%} of CPU time stolen by the hypervisor")
+        return reasons
+
+    def advice(self) -> str | None:
+        """A ``--threads`` suggestion when fewer cores were free than threads pinned, else ``None``."""
+        if not self.contended:
+            return None
+        free = math.floor(self.free_cores + CORE_SLACK)
+        where = f"only {max(self.free_cores, 0.0):.1f} of {self.cpus} cores were free for {self.threads} pinned thread(s)"
+        if 1 <= free < self.threads:
+            return f"{where}: pin --threads {free}, or rerun on a quieter machine"
+        return f"{where}: rerun on a quieter machine"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for a record; ``nan`` (load unknown) becomes ``None``."""
+        return {key: (None if isinstance(value, float) and math.isnan(value) else value) for key, value in asdict(self).items()}
+
+
+def default_workload(threads: int) -> Callable[[], None]:
+    """The calibration workload: a 256×256 matrix product 4 times (compute) and a 16 MiB copy (memory).
+
+    About 2.5 ms on one quiet core here, half of it each part; fixed sizes and seeded values, so
+    its time only changes with the machine.
+    """
+    generator = torch.Generator().manual_seed(0)
+    left = torch.randn(256, 256, generator=generator)
+    right = torch.randn(256, 256, generator=generator)
+    source = torch.randn(4 * 1024 * 1024, generator=generator)
+    target = torch.empty_like(source)
+
+    def run() -> None:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            for _ in range(4):
+                torch.mm(left, right)
+            target.copy_(source)
+        finally:
+            torch.set_num_threads(previous)
+
+    return run
+
+
+class Sentinel:
+    """Times the calibration workload at run start and around each measurement; see the module docstring."""
+
+    def __init__(
+        self,
+        threads: int,
+        *,
+        workload: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        proc: ProcReader | None = None,
+        threshold: float = NOISE_THRESHOLD,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        if retries < 0:
+            raise ValueError(f"retries must be 0 or more, got {retries}")
+        self.threads = threads
+        self.workload = workload or default_workload(threads)
+        self.clock = clock
+        self.proc = proc or SystemProc()
+        self.threshold = threshold
+        self.retries = retries
+        self.reference_s = math.inf
+
+    def calibrate(self, repeats: int = REFERENCE_REPEATS) -> float:
+        """Take the quiet reference: the fastest of ``repeats`` timings of the workload (seconds)."""
+        self._time(repeats)
+        return self.reference_s
+
+    def slowdown(self) -> float:
+        """The workload's time now against the quiet reference, minus 1 (calibrates first if needed)."""
+        if math.isinf(self.reference_s):
+            self.calibrate()
+        return self._time(CHECK_REPEATS) / self.reference_s - 1.0
+
+    def watch(self, measure: Callable[[], T]) -> tuple[T, SentinelReading]:
+        """Run ``measure`` once between two sentinel checks, reading ``/proc`` before the first and after the last.
+
+        The load window takes in the checks, so that even a measurement of a few milliseconds spans
+        enough of the kernel's 10 ms ticks for the load of other work to mean something.
+        """
+        start = self.proc.snapshot()
+        before = self.slowdown()
+        result = measure()
+        after = self.slowdown()
+        end = self.proc.snapshot()
+        load = load_between(start, end)
+        reading = SentinelReading(
+            slowdown=max(before, after),
+            other_cores=load.other_cores,
+            steal=load.steal,
+            load_average=load.load_average,
+            cpus=load.cpus,
+            threads=self.threads,
+            attempts=1,
+            noisy=False,
+            threshold=self.threshold,
+        )
+        return result, replace(reading, noisy=bool(reading.reasons()))
+
+    def guarded(self, measure: Callable[[], T]) -> tuple[T, SentinelReading]:
+        """:meth:`watch` ``measure``, retried while noisy; returns the first clean attempt, else the quietest, marked noisy."""
+        attempts: list[tuple[T, SentinelReading]] = []
+        for _ in range(self.retries + 1):
+            result, reading = self.watch(measure)
+            attempts.append((result, reading))
+            if not reading.noisy:
+                break
+        result, reading = min(attempts, key=lambda attempt: (attempt[1].noisy, attempt[1].slowdown))
+        return result, replace(reading, attempts=len(attempts))
+
+    def _time(self, repeats: int) -> float:
+        """The median of ``repeats`` timings of the workload; the fastest ever seen lowers the reference."""
+        times = []
+        for _ in range(repeats):
+            start = self.clock()
+            self.workload()
+            times.append(self.clock() - start)
+        self.reference_s = min(self.reference_s, min(times))
+        return sorted(times)[len(times) // 2]
+
