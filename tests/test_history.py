@@ -79,12 +79,14 @@ def test_the_report_names_the_commit_and_plots_the_regression(tmp_path: Path) ->
 
 def test_the_command_prints_the_regression_and_writes_the_report(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     result = cli("history", "--asv-results", str(FIXTURE), "--out", str(tmp_path), "--format", "csv")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # a regression fails the gate, as asv continuous does
     rows = pd.read_csv(io.StringIO(result.out), dtype=str)
     assert list(rows["started_at"]) == [SLOWED[:8]]
     assert list(rows["params"]) == ["entry=conv2d"]
     assert "1 regression(s)" in result.err
     assert (tmp_path / "history.md").is_file()
+    reported = cli("history", "--asv-results", str(FIXTURE), "--out", str(tmp_path), "--no-fail")
+    assert reported.code == 0 and "1 regression(s)" in reported.err
 
 
 @pytest.mark.parametrize(
@@ -93,6 +95,7 @@ def test_the_command_prints_the_regression_and_writes_the_report(cli: Callable[.
         (("--asv-results", "no/such/dir"), "is not a directory"),
         (("--alpha", "1.5"), "--alpha must be between 0 and 1"),
         (("--min-effect", "-1"), "non-negative"),
+        (("--noise-factor", "-1"), "--noise-factor must be 0 or more"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(cli: Callable[..., CliResult], args: Sequence[str], needle: str) -> None:
@@ -108,16 +111,19 @@ def test_no_results_at_all_is_a_usage_error(cli: Callable[..., CliResult], tmp_p
 
 
 def _series(values: Sequence[float], kind: str = "time", iqr: Sequence[float] | None = None,
-            samples: Sequence[Sequence[float] | None] | None = None) -> pd.DataFrame:
+            samples: Sequence[Sequence[float] | None] | None = None, slowdown: Sequence[float | None] | None = None,
+            noisy: Sequence[bool | None] | None = None, params: str = "entry=x") -> pd.DataFrame:
     """A series table with one commit per value (commits c0, c1, ...)."""
     return pd.DataFrame({
-        "source": "test", "machine": "machine", "env": "env", "benchmark": "bench", "params": "entry=x",
+        "source": "test", "machine": "machine", "env": "env", "benchmark": "bench", "params": params,
         "kind": kind, "unit": "seconds",
         "commit": [f"c{i}" for i in range(len(values))],
         "date": pd.date_range("2026-01-01", periods=len(values), freq="h", tz="UTC"),
         "value": list(values),
         "iqr": list(iqr) if iqr is not None else [0.0] * len(values),
         "samples": list(samples) if samples is not None else [None] * len(values),
+        "slowdown": list(slowdown) if slowdown is not None else [None] * len(values),
+        "noisy": list(noisy) if noisy is not None else [None] * len(values),
     }, columns=COLUMNS)
 
 
@@ -161,6 +167,45 @@ def test_without_samples_the_interquartile_bands_decide() -> None:
     apart = detect_changes(_series([1.0, 1.0, 1.5, 1.5], iqr=[0.1] * 4), KEY)
     assert [(c.commit, c.test, c.p_value) for c in apart] == [("c2", "iqr-bands", None)]
     assert detect_changes(_series([1.0, 1.0, 1.5, 1.5], iqr=[0.8] * 4), KEY) == []
+
+
+def test_a_step_within_the_series_own_wander_between_commits_is_not_a_regression() -> None:
+    rng = np.random.default_rng(2)
+    wander = [float(v) for v in np.exp(rng.normal(0, 0.15, 10))]  # 15 % from run to run, whatever the code
+    stepped = wander[:5] + [1.25 * v for v in wander[5:]]
+    assert detect_changes(_series(stepped, iqr=[0.01] * 10), KEY) == []
+    assert detect_changes(_series(stepped, iqr=[0.01] * 10), KEY, Thresholds(noise_factor=0)) != []
+    steady = [1.0, 1.01, 0.99, 1.0, 1.01, 1.25, 1.26, 1.24, 1.25, 1.26]
+    [change] = detect_changes(_series(steady, iqr=[0.01] * 10), KEY)
+    assert change.commit == "c5" and change.noise is not None and change.noise < 0.02
+
+
+def test_noisy_measurements_are_left_out_of_a_timing_verdict() -> None:
+    values = [1.0, 1.0, 1.0, 1.8, 1.0, 1.0]
+    assert len(detect_changes(_series(values, iqr=[0.01] * 6), KEY)) == 2  # a spike: up, then down
+    marked = detect_changes(_series(values, iqr=[0.01] * 6, noisy=[False, False, False, True, False, False]), KEY)
+    assert marked == []
+
+
+def test_a_slowdown_the_sentinel_saw_is_divided_out() -> None:
+    values, slowdown = [1.0, 1.0, 1.0, 1.12, 1.12, 1.12], [0.0, 0.01, 0.0, 0.12, 0.11, 0.12]
+    assert len(detect_changes(_series(values, iqr=[0.01] * 6), KEY)) == 1
+    assert detect_changes(_series(values, iqr=[0.01] * 6, slowdown=slowdown), KEY) == []
+    real = detect_changes(_series([1.0, 1.0, 1.0, 1.5, 1.5, 1.5], iqr=[0.01] * 6, slowdown=slowdown), KEY)
+    assert [c.commit for c in real] == ["c3"] and real[0].after == 1.5 and "sentinel" in real[0].basis
+    assert real[0].judged_ratio == pytest.approx(1.5 / 1.12, rel=0.01)
+
+
+def test_a_commit_at_which_every_timing_moved_together_is_machine_drift() -> None:
+    series = [_series([1.0 * k, 1.8 * k], iqr=[0.01 * k] * 2, params=f"entry={k}") for k in range(1, 7)]
+    alone = analyse([series[0]], ["one"])
+    assert [c.commit for c in alone.regressions] == ["c1"]  # one series alone cannot tell
+    together = analyse(series, ["six"])
+    assert together.regressions == []
+    slowed = series[:5] + [_series([6.0, 6 * 1.8 * 1.5], iqr=[0.06] * 2, params="entry=6")]
+    [regression] = analyse(slowed, ["six, one slowed"]).regressions
+    assert regression.series.params == "entry=6" and regression.judged_ratio == pytest.approx(1.5, rel=0.1)
+    assert "machine drift" in regression.basis
 
 
 def test_git_history_orders_commits_when_it_knows_them_all(tmp_path: Path) -> None:

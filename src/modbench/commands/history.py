@@ -4,6 +4,10 @@ Reads asv's results directory (``asv run`` over a range of commits) and modbench
 (``modbench measure`` runs, each stamped with its commit), orders every series over commits, finds
 the commits where a series changed (see :mod:`modbench.history.detect`), prints the regressions and
 writes ``<out>/history.md`` with a plot per regression under ``<out>/history/``.
+
+Like ``asv continuous``, it exits 1 when it reports a regression, so a CI step can gate on it;
+``--no-fail`` only reports. A regression is a step beyond the noise measured for its series, so a
+change of machine load between two runs does not fail the gate.
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"significance level of the Mann-Whitney U test (default {Thresholds.alpha})")
     parser.add_argument("--min-effect", type=float, default=Thresholds.min_effect, metavar="FRACTION",
                         help=f"smallest relative change of a timing or memory reported (default {Thresholds.min_effect})")
+    parser.add_argument("--noise-factor", type=float, default=Thresholds.noise_factor, metavar="K",
+                        help="a timing step must exceed K times the series' spread between commits "
+                             f"(default {Thresholds.noise_factor})")
+    parser.add_argument("--no-fail", action="store_true",
+                        help="exit 0 even when regressions are found (default: exit 1, as asv continuous does)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="format of the regressions printed")
 
 
@@ -49,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}; e.g. --alpha 0.01")
     if args.min_effect < 0:
         raise UsageError(f"--min-effect must be a non-negative fraction, got {args.min_effect}; e.g. --min-effect 0.1")
+    if args.noise_factor < 0:
+        raise UsageError(f"--noise-factor must be 0 or more, got {args.noise_factor}; e.g. --noise-factor 3")
     order = git_order(args.repo or Path("."))
     if args.repo is not None and not order:
         raise UsageError(f"{str(args.repo)!r} is not a git repository with commits; pass the repository the results were measured in")
@@ -67,12 +78,13 @@ def run(args: argparse.Namespace) -> int:
             "no results to read: run `asv run` (docs/asv.md) or `modbench measure`, "
             "or point --asv-results / --results-dir at a results directory"
         )
-    history = analyse(frames, sources, order, Thresholds(alpha=args.alpha, min_effect=args.min_effect))
+    thresholds = Thresholds(alpha=args.alpha, min_effect=args.min_effect, noise_factor=args.noise_factor)
+    history = analyse(frames, sources, order, thresholds)
     page = write_report(history, args.out)
     print(render(change_rows(history.regressions), args.format))
     print(f"{len(history.regressions)} regression(s), {len(history.improvements)} improvement(s) "
           f"in {len(history.series)} series; report: {page}", file=sys.stderr)
-    return 0
+    return 1 if history.regressions and not args.no_fail else 0
 
 
 def _read_given(read: Callable[[Path], pd.DataFrame], directory: Path, given: Path | None, what: str) -> pd.DataFrame:

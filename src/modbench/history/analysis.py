@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from modbench.history.detect import Change, Thresholds, detect_changes
+from modbench.history.noise import machine_drift
 from modbench.history.table import SeriesKey, empty_history, ordered_by_git, series_tables
 
 
@@ -20,6 +21,7 @@ class History:
     sources: list[str]  # one line per source read, e.g. "asv results in .asv/results"
     order: str  # how commits were ordered: "git history" or "commit dates"
     thresholds: Thresholds
+    drift: dict[tuple[str, str], float] = field(default_factory=dict)  # (machine, commit) -> machine drift factor
 
     @property
     def regressions(self) -> list[Change]:
@@ -43,7 +45,10 @@ def analyse(
     """
     non_empty = [frame for frame in frames if not frame.empty]
     history = pd.concat(non_empty, ignore_index=True) if non_empty else empty_history()
+    history = history.assign(drift=machine_drift(history))
     order = dict(order or {})
     series = dict(series_tables(history, order))
     changes = [change for key, table in series.items() for change in detect_changes(table, key, thresholds)]
-    return History(series, changes, sources, "git history" if ordered_by_git(history, order) else "commit dates", thresholds)
+    drift = {(str(row.machine), str(row.commit)): float(row.drift) for row in history.itertuples() if row.drift != 1.0}
+    return History(series, changes, sources, "git history" if ordered_by_git(history, order) else "commit dates",
+                   thresholds, drift)

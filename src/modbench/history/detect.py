@@ -8,15 +8,23 @@ Two parts, because neither alone is enough:
   best first by how much it lowers the L1 cost (the sum of absolute deviations from each side's
   median, robust to a stray commit); the first split that passes the test below is kept, and both
   sides are searched again.
-* **Whether** (the test), for timings and memory: the relative change of the two segments'
-  medians must reach ``min_effect``; the step must be wider than the typical interquartile
-  half-ranges of both sides (so the two levels' IQR bands do not overlap); and, where samples
-  were recorded on both sides (``asv run --record-samples``), a two-sided Mann-Whitney U test on
-  the pooled samples of the two segments must give ``p < alpha``. The test alone is not enough:
-  the samples of one run share that run's machine load, so on a shared machine it calls a mere
-  change of load between two runs significant; the IQR condition asks the step to exceed each
-  commit's own spread, which takes in the load's variation between rounds when asv interleaves
-  them (``--interleave-rounds``). A count (parameters, MACs, FLOPs) is exact, so any change is real.
+* **Whether** (the test), for timings and memory. A timing is first cleaned of what the machine
+  did (:mod:`modbench.history.noise`: noisy measurements left out, values divided by the
+  sentinel's slowdown and by the machine drift of their commit). Then the step must exceed the
+  noise measured for that series, in every form recorded:
+
+  - the relative change of the two segments' medians reaches ``min_effect``;
+  - it exceeds the typical interquartile half-ranges of both sides (the per-commit spread: their
+    IQR bands do not overlap);
+  - it exceeds ``noise_factor`` times the series' spread *between* commits
+    (:func:`between_commit_noise`, where the series has at least ``min_noise_commits`` commits):
+    a series that wanders by 20 % from commit to commit on its own does not regress by 25 %;
+  - where samples were recorded on both sides (repeated runs, or ``asv run --record-samples``),
+    a two-sided Mann-Whitney U test on the pooled samples gives ``p < alpha``. The test alone is
+    never enough: samples of one run share that run's load, so it calls a change of load between
+    two runs significant.
+
+  A count (parameters, MACs, FLOPs) is exact, so any change is real.
 
 Every candidate is then judged again against its final neighbouring segments, and the weakest
 one that fails is dropped (its two segments merge) until all pass. Lower is better for
@@ -31,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
+from modbench.history.noise import judged_series
 from modbench.history.table import SeriesKey
 
 
@@ -41,6 +50,8 @@ class Thresholds:
     alpha: float = 0.01
     min_effect: float = 0.10
     min_samples: int = 5  # per side, for the Mann-Whitney test; with fewer, the IQR condition alone decides
+    noise_factor: float = 3.0  # how many times the series' spread between commits a step must exceed
+    min_noise_commits: int = 4  # commits in the series needed to measure that spread
 
 
 @dataclass(frozen=True)
@@ -53,10 +64,13 @@ class Change:
     commit: str  # the first commit at the new level: where the change started
     previous_commit: str  # the last commit at the old level
     position: int  # index of ``commit`` in the series' commit order
-    before: float  # median of the per-commit values of the old level
-    after: float  # median of the per-commit values of the new level
+    before: float  # median of the per-commit values of the old level (as measured)
+    after: float  # median of the per-commit values of the new level (as measured)
     test: str  # "mann-whitney" (and IQR bands), "iqr-bands" (no samples), or "exact" (a count)
     p_value: float | None
+    judged_ratio: float  # after / before of the values judged (with the machine taken out; see ``basis``)
+    noise: float | None  # the series' relative spread between commits, where it could be measured
+    basis: str = ""  # what was taken out of the values before judging, in words
 
     @property
     def ratio(self) -> float:
@@ -71,7 +85,7 @@ class Change:
 def detect_changes(table: pd.DataFrame, series: SeriesKey, thresholds: Thresholds = Thresholds()) -> list[Change]:
     """The changes of level in one series' table (rows in commit order, :data:`~modbench.history.table.COLUMNS`)."""
     judge = _Judge(table, series, thresholds)
-    count = len(table)
+    count = len(judge.values)
     points = {split for split in range(1, count) if judge(split - 1, split, split + 1) is not None}
     _segment(judge, 0, count, points)
     ordered = sorted(points)
@@ -101,10 +115,15 @@ class _Judge:
         self.table = table
         self.series = series
         self.thresholds = thresholds
-        self.values = table["value"].to_numpy(dtype=float)
-        self.iqr = table["iqr"].fillna(0.0).to_numpy(dtype=float)
-        self.samples = [tuple(s) if isinstance(s, (tuple, list)) else () for s in table["samples"]]
+        judged = judged_series(table)
+        self.kept = judged.kept
+        self.values = judged.values
+        self.iqr = judged.iqr
+        self.samples = judged.samples
+        self.basis = judged.basis
+        self.measured = table["value"].to_numpy(dtype=float)[judged.kept]
         self.kind = str(table["kind"].iloc[0])
+        self.noise = between_commit_noise(self.values, thresholds.min_noise_commits) if self.kind != "count" else None
 
     def candidate_splits(self, start: int, stop: int) -> list[int]:
         """Every split of ``[start, stop)``, the one that lowers the L1 cost most first."""
@@ -128,28 +147,37 @@ class _Judge:
         before, after = self._levels(start, split, stop)
         if after == before:
             return None
+        noise = None
         if self.kind == "count":
             test, p_value = "exact", None
         else:
-            if before <= 0 or abs(after / before - 1) < self.thresholds.min_effect:
+            if before <= 0 or after <= 0 or abs(after / before - 1) < self.thresholds.min_effect:
                 return None
             if not self._bands_apart(start, split, stop, after - before):
+                return None
+            noise = self.noise
+            if noise is not None and abs(np.log(after / before)) <= self.thresholds.noise_factor * noise:
                 return None
             test, p_value = self._test(start, split, stop)
             if p_value is not None and p_value >= self.thresholds.alpha:
                 return None
+        commits = self.table["commit"].to_numpy()[self.kept]
         return Change(
             series=self.series,
             kind=self.kind,
             unit=str(self.table["unit"].iloc[0]),
-            commit=str(self.table["commit"].iloc[split]),
-            previous_commit=str(self.table["commit"].iloc[split - 1]),
-            position=split,
-            before=before,
-            after=after,
+            commit=str(commits[split]),
+            previous_commit=str(commits[split - 1]),
+            position=int(self.kept[split]),
+            before=float(np.median(self.measured[start:split])),
+            after=float(np.median(self.measured[split:stop])),
             test=test,
             p_value=p_value,
+            judged_ratio=after / before if before else float("inf"),
+            noise=noise,
+            basis=self.basis,
         )
+
 
     def _test(self, start: int, split: int, stop: int) -> tuple[str, float | None]:
         left = [value for samples in self.samples[start:split] for value in samples]
@@ -162,6 +190,21 @@ class _Judge:
         """Whether ``step`` exceeds the typical IQR half-ranges of both segments (their bands do not overlap)."""
         half_ranges = float(np.median(self.iqr[start:split]) + np.median(self.iqr[split:stop])) / 2
         return abs(step) > half_ranges
+
+
+def between_commit_noise(values: np.ndarray, min_commits: int) -> float | None:
+    """A series' relative spread from one commit to the next, robust to the few real steps in it.
+
+    The scaled median absolute deviation of the changes of log value between consecutive commits,
+    divided by √2 (a difference carries the spread of two values): about the relative standard
+    deviation of one commit's value. It is taken over the whole series, not over segments the
+    search chose (those fit the noise). ``None`` with fewer than ``min_commits`` values.
+    """
+    positive = values[values > 0]
+    if len(positive) < min_commits:
+        return None
+    steps = np.diff(np.log(positive))
+    return float(1.4826 * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
 
 
 def _l1(values: np.ndarray) -> float:

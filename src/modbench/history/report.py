@@ -35,8 +35,11 @@ def change_rows(changes: Sequence[Change]) -> list[dict[str, Any]]:
             "before": format_value(change.before, change.unit),
             "after": format_value(change.after, change.unit),
             "change": f"{change.ratio - 1:+.1%}" if change.before else "new",
+            "judged": f"{change.judged_ratio - 1:+.1%}" if change.basis and change.before else "",
+            "series_noise": f"{change.noise:.1%}" if change.noise is not None else "",
             "test": change.test,
             "p_value": f"{change.p_value:.2g}" if change.p_value is not None else "",
+            "basis": change.basis,
         }
         for change in changes
     ]
@@ -61,10 +64,14 @@ def write_report(history: History, out_dir: str | Path) -> Path:
         f"- {len(history.series)} series (one benchmark at one parameter set, machine and environment) "
         f"over {len(commits)} commits, ordered by {history.order}",
         f"- detection: candidate steps between consecutive commits and from a binary segmentation of the "
-        f"per-commit values; a step in a timing or memory counts when it is at least "
-        f"{history.thresholds.min_effect:.0%}, wider than the interquartile half-ranges on both sides, and "
-        f"(where samples were recorded) a two-sided Mann-Whitney U test gives p < {history.thresholds.alpha}; "
+        f"per-commit values; timings measured noisy (noise sentinel) are left out, and timings are divided by "
+        f"their sentinel slowdown and by their commit's machine drift where those were measured; a step in a "
+        f"timing or memory then counts when it is at least {history.thresholds.min_effect:.0%}, wider than the "
+        f"interquartile half-ranges on both sides, more than {history.thresholds.noise_factor:g}× the series' "
+        f"spread between commits (with {history.thresholds.min_noise_commits}+ commits), and (where samples were "
+        f"recorded) a two-sided Mann-Whitney U test gives p < {history.thresholds.alpha}; "
         f"counts are exact, so any change counts",
+        *_drift_lines(history),
         "",
         f"## Regressions ({len(history.regressions)})",
         "",
@@ -92,6 +99,16 @@ def write_report(history: History, out_dir: str | Path) -> Path:
     page = out / REPORT_NAME
     page.write_text("\n".join(lines) + "\n")
     return page
+
+
+def _drift_lines(history: History) -> list[str]:
+    """One line per commit whose timings all moved together by more than 5 % (the machine, divided out)."""
+    return [
+        f"- machine drift at `{commit[:SHORT_HASH]}` on `{machine}`: its timings ran ×{factor:.2f} "
+        "against their medians over commits (divided out before judging)"
+        for (machine, commit), factor in sorted(history.drift.items())
+        if abs(factor - 1) > 0.05
+    ]
 
 
 @literal_text

@@ -50,6 +50,9 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
             _env=measured["device_name"].astype(str) + ", torch " + measured["torch_version"].astype(str),
         ).groupby(["machine_id", "_env", "_label", "git_commit"], sort=False)
         for (machine, env, params, commit), group in groups:
+            noise = _noise_state(group) if kind == "time" else {"slowdown": None, "noisy": None}
+            if noise["noisy"] is False:  # repeated runs, some clean: the clean ones speak
+                group = group[~group["noisy"].eq(True)]
             values = group[metric].astype(float).to_numpy()
             rows.append({
                 "source": "modbench",
@@ -64,6 +67,7 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
                 "value": float(np.median(values)),
                 "iqr": _spread(group, metric, values),
                 "samples": tuple(values) if len(values) > 1 else None,
+                **noise,
             })
     return pd.DataFrame(rows, columns=COLUMNS) if rows else empty_history()
 
@@ -72,11 +76,32 @@ def _params_label(record: pd.Series) -> str:
     return ", ".join([f"{name}={record[name]}" for name in KEY_LABEL] + [f"config={record['config']}"])
 
 
+def _noise_state(group: pd.DataFrame) -> dict[str, Any]:
+    """A commit's sentinel state: the median slowdown of its clean records, noisy only when every record was.
+
+    ``None`` for both when the records carry no sentinel reading.
+    """
+    if "noisy" not in group or group["noisy"].isna().all():
+        return {"slowdown": None, "noisy": None}
+    noisy = group["noisy"].eq(True)
+    kept = group[~noisy] if not noisy.all() else group
+    slowdown = pd.to_numeric(kept["sentinel_slowdown"], errors="coerce") if "sentinel_slowdown" in kept else pd.Series(dtype=float)
+    return {
+        "slowdown": float(slowdown.median()) if slowdown.notna().any() else None,
+        "noisy": bool(noisy.all()),
+    }
+
+
 def _spread(group: pd.DataFrame, metric: str, values: np.ndarray) -> float:
-    """The interquartile range behind a commit's value: latency's own, or that of repeated records."""
+    """The interquartile range behind a commit's value: the larger of latency's own and that of repeated records.
+
+    A record's own IQR is the spread within one run; repeated runs also show the spread between
+    runs, which on a shared machine is usually the larger.
+    """
+    spreads = [0.0]
     if metric == "latency_ms" and group["latency_iqr_ms"].notna().any():
-        return float(group["latency_iqr_ms"].median())
+        spreads.append(float(group["latency_iqr_ms"].median()))
     if len(values) > 1:
         q25, q75 = np.percentile(values, [25, 75])
-        return float(q75 - q25)
-    return 0.0
+        spreads.append(float(q75 - q25))
+    return max(spreads)

@@ -28,6 +28,8 @@ COLUMNS = [
     "value",  # the commit's central value: asv's median, or the median of modbench's records
     "iqr",  # the spread of the values behind it (interquartile range; 0 for an exact count)
     "samples",  # tuple of raw values at this commit, or None when none were recorded
+    "slowdown",  # a timing's noise-sentinel slowdown against quiet (modbench.metrics.sentinel), or None
+    "noisy",  # True when the sentinel marked the timing noisy; None when no sentinel ran
 ]
 
 @dataclass(frozen=True)
