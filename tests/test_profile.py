@@ -20,6 +20,7 @@ from torch import nn
 from torch.autograd import DeviceType
 
 from modbench.cli import main
+from modbench.metrics.sentinel import SentinelReading
 from modbench.metrics.target import module_target
 from modbench.profiling import (
     OpStat,
@@ -32,6 +33,7 @@ from modbench.profiling import (
     top_by_time,
     worker_name,
 )
+from modbench.profiling.steps import WIDE_SPREAD, ActiveSteps
 
 SMALL = ["--hw", "8", "--set", "in_channels=8", "--set", "out_channels=8"]
 TRACE_NAME = re.compile(r"^(?P<worker>[^.]+)\.\d+\.pt\.trace\.json$")  # torch-tb-profiler's worker pattern, minus .gz
@@ -254,3 +256,23 @@ def test_cuda_without_cuda(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 2
     assert err.count("\n") == 1 and "no CUDA device is available" in err
     assert not list((tmp_path / "t").glob("*/*.pt.trace.json"))
+
+
+def test_active_steps_state_their_count_and_warn_on_few_wide_or_busy() -> None:
+    steady = ActiveSteps((0.010, 0.0101, 0.0099, 0.010, 0.0102))
+    assert steady.count == 5 and steady.warnings(None) == []
+    assert steady.describe().startswith("5 active step(s) kept, 10 ms per step")
+    few = ActiveSteps((0.010, 0.011, 0.010))
+    assert [w.split(":")[0] for w in few.warnings(None)] == ["only 3 active step(s)"]
+    wide = ActiveSteps((0.010, 0.020, 0.010, 0.030, 0.012))
+    assert wide.relative_iqr > WIDE_SPREAD and any("spread widely" in w for w in wide.warnings(None))
+    busy = SentinelReading(slowdown=0.6, other_cores=1.0, steal=0.0, load_average=2.0, cpus=2, threads=2, attempts=1, noisy=True)
+    warnings = steady.warnings(busy)
+    assert warnings[0].startswith("the machine was busy while profiling") and "pin --threads 1" in warnings[1]
+
+
+def test_the_summary_states_the_steps_kept_and_the_machine_state(profiled: tuple[Path, str]) -> None:
+    root, _ = profiled
+    text = (root / "profiles" / "ghost_cpu_infer.md").read_text()
+    assert f"- steps: {TraceSchedule().active} active step(s) kept" in text
+    assert "- machine: " in text and "noise sentinel" in text

@@ -92,7 +92,7 @@ def test_a_sentinel_slowed_on_every_attempt_marks_the_quietest_noisy() -> None:
     _, reading = probe.guarded(lambda: busy_measure(machine))
     assert reading.noisy and reading.attempts == 3
     assert reading.slowdown == pytest.approx(0.2)  # the quietest of the three attempts
-    assert reading.reasons() == [f"sentinel +20% slower than quiet (threshold {NOISE_THRESHOLD:.0%})"]
+    assert reading.reasons() == [f"sentinel 20% slower than quiet, past the {NOISE_THRESHOLD:.0%} threshold"]
 
 
 def test_the_slower_check_of_before_and_after_counts() -> None:

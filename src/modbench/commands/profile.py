@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from pathlib import Path
+
+import torch
 
 from modbench.catalog.registry import format_config
 from modbench.commands.options import add_config_options, parse_overrides
 from modbench.errors import UsageError
 from modbench.metrics.core import DEVICES
+from modbench.metrics.sentinel import Sentinel
 from modbench.metrics.state import MODES
 from modbench.metrics.target import entry_target
 from modbench.output import render
@@ -64,13 +68,17 @@ def run(args: argparse.Namespace) -> int:
     targets = [entry_target(name, overrides) for name in names]
 
     on_device = args.device == "cuda"
+    sentinel = Sentinel(args.threads or torch.get_num_threads())
+    sentinel.calibrate()  # the quiet reference, before anything is profiled
     results = []
     for target in targets:  # each summary is saved as soon as its profile is done
         result = profile_target(
             target, args.logdir, args.device, args.mode, args.batch, trace_schedule, args.gzip,
-            threads=args.threads,
+            threads=args.threads, sentinel=sentinel,
         )
         results.append(result)
+        for warning in result.active_steps.warnings(result.sentinel):
+            print(f"warning: {result.entry}: {warning}", file=sys.stderr)
         saved = save(report_dir, result.run, summary_text(result, "markdown", args.top, on_device), all_ops_csv(result))
         print(summary_text(result, args.format, args.top, on_device))
         print(f"saved {', '.join(str(path) for path in saved)}\n")
@@ -105,6 +113,9 @@ def summary_text(result: TraceResult, fmt: str, top: int, on_device: bool) -> st
         f"- config: {format_config(result.config) or '(none)'}",
         f"- schedule: wait {schedule.wait}, warm-up {schedule.warmup}, active {schedule.active}; "
         "every value is per active step (time in µs, memory in bytes allocated minus freed)",
+        f"- steps: {result.active_steps.describe()}",
+        f"- machine: {_machine_line(result)}",
+        *[f"- **warning**: {warning}" for warning in result.active_steps.warnings(result.sentinel)],
         f"- FLOPs per step: {sum(stat.flops for stat in result.ops):,.0f} "
         "(torch.profiler's estimate: matmul and convolution only)",
         f"- trace: {result.trace_file} (TensorBoard run {result.run}, worker {result.worker})\n",
@@ -114,6 +125,16 @@ def summary_text(result: TraceResult, fmt: str, top: int, on_device: bool) -> st
         render(top_by_memory(result.ops, top, on_device), fmt) + "\n",
     ]
     return "\n".join(parts)
+
+
+def _machine_line(result: TraceResult) -> str:
+    """What the noise sentinel saw around the profiled steps."""
+    reading = result.sentinel
+    if reading is None:
+        return "not checked (no noise sentinel ran)"
+    state = "busy" if reading.noisy else "quiet"
+    load = f", other work on {reading.other_cores:.1f} of {reading.cpus} cores" if reading.to_dict()["other_cores"] is not None else ""
+    return f"{state} (noise sentinel {reading.slowdown:+.0%} against quiet{load})"
 
 
 def comparison_text(first: TraceResult, second: TraceResult, fmt: str, on_device: bool) -> str:

@@ -138,7 +138,7 @@ class SentinelReading:
         """Why the measurement is noisy, in words (empty when it is clean)."""
         reasons = []
         if self.slowdown > self.threshold:
-            reasons.append(f"sentinel {self.slowdown:+.0%} slower than quiet (threshold {self.threshold:.0%})")
+            reasons.append(f"sentinel {self.slowdown:.0%} slower than quiet, past the {self.threshold:.0%} threshold")
         if self.contended:
             reasons.append(f"other work kept {self.other_cores:.1f} of {self.cpus} cores busy")
         if self.steal > 0.05:

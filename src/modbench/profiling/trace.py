@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ from modbench.metrics.core import Settings
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import make_step, pinned_threads, placed, step_inputs, synchronize
 from modbench.metrics.target import Inputs, Target, describe_shapes
+from modbench.metrics.sentinel import Sentinel, SentinelReading
 from modbench.paths import writable_dir
+from modbench.profiling.steps import ActiveSteps
 from modbench.profiling.summary import OpStat, op_stats
 
 KINETO_NOTICE = "USDT:"
@@ -43,7 +46,7 @@ class TraceSchedule:
 
     wait: int = 1
     warmup: int = 1
-    active: int = 3
+    active: int = 5
 
     def __post_init__(self) -> None:
         if self.wait < 0 or self.warmup < 0:
@@ -71,6 +74,8 @@ class TraceResult:
     worker: str
     trace_file: Path
     ops: tuple[OpStat, ...]
+    active_steps: ActiveSteps
+    sentinel: SentinelReading | None = None  # the noise sentinel around the profiled steps, when one ran
 
     @property
     def run(self) -> str:
@@ -97,14 +102,16 @@ def profile_target(
     trace_schedule: TraceSchedule = TraceSchedule(),
     use_gzip: bool = False,
     threads: int | None = None,
+    sentinel: Sentinel | None = None,
 ) -> TraceResult:
     """Profile ``target`` at ``batch`` and write its trace under ``logdir``/:func:`run_name`.
 
     A step is the one latency and memory measure (:mod:`modbench.metrics.steps`): an eval forward
     under ``inference_mode`` for "infer"; ``zero_grad``, forward and backward for "train", where
     the floating inputs require grad when ``target.input_grad`` says so (a block's do, a model's not).
-    ``threads`` pins the CPU thread count (default: leave it). The caller's module is not moved or
-    converted, and its training flags, buffers and RNG state are restored.
+    ``threads`` pins the CPU thread count (default: leave it). Each active step's wall time is kept,
+    and ``sentinel``, when given, checks the machine before and after the profiled steps. The
+    caller's module is not moved or converted, and its training flags, buffers and RNG state are restored.
     Raises :class:`UsageError` for a bad device or mode, an unwritable logdir, or a target that
     cannot be built, cannot take its input or fails a step (a train step at batch 1 with batch norm).
     """
@@ -124,24 +131,31 @@ def profile_target(
 
     before = set(run_dir.iterdir())
     steps = schedule(wait=trace_schedule.wait, warmup=trace_schedule.warmup, active=trace_schedule.active, repeat=1)
-    with (
-        pinned_threads(threads or torch.get_num_threads()),
-        preserved_state(module, mode),
-        _without_kineto_notices(),
-        profile(
-            activities=activities,
-            schedule=steps,
-            on_trace_ready=on_trace_ready,
-            record_shapes=True,
-            profile_memory=True,
-            with_stack=True,
-            with_flops=True,
-        ) as prof,
-    ):
-        for _ in range(trace_schedule.steps):
-            _checked_step(target.name, step, mode, inputs)
-            synchronize(device)
-            prof.step()
+
+    def profiled_steps() -> list[float]:
+        times = []
+        with (
+            _without_kineto_notices(),
+            profile(
+                activities=activities,
+                schedule=steps,
+                on_trace_ready=on_trace_ready,
+                record_shapes=True,
+                profile_memory=True,
+                with_stack=True,
+                with_flops=True,
+            ) as prof,
+        ):
+            for _ in range(trace_schedule.steps):
+                start = time.perf_counter()
+                _checked_step(target.name, step, mode, inputs)
+                synchronize(device)
+                times.append(time.perf_counter() - start)
+                prof.step()
+        return times[-trace_schedule.active:]
+
+    with pinned_threads(threads or torch.get_num_threads()), preserved_state(module, mode):
+        step_times, reading = sentinel.watch(profiled_steps) if sentinel is not None else (profiled_steps(), None)
         module.zero_grad(set_to_none=True)
 
     written = sorted(set(run_dir.iterdir()) - before)
@@ -158,6 +172,8 @@ def profile_target(
         worker=worker,
         trace_file=written[0],
         ops=tuple(op_stats(averages, trace_schedule.active)),
+        active_steps=ActiveSteps(tuple(step_times)),
+        sentinel=reading,
     )
 
 
