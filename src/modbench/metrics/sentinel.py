@@ -15,9 +15,10 @@ column the share of CPU time taken from this machine. ``/proc/loadavg`` is recor
 
 A measurement is **noisy** when the sentinel is slowed past :data:`NOISE_THRESHOLD` (15 %: well
 outside the spread of the sentinel between checks on a quiet machine, which
-``benchmarks/stability.py`` measures and reports) or when other work left fewer cores free than threads are pinned. A noisy
-measurement is retried (:data:`DEFAULT_RETRIES` times); if every attempt is noisy, the quietest
-is kept and marked noisy, so it is never shown as clean.
+``benchmarks/stability.py`` measures and reports), or when other work left fewer cores free than
+threads are pinned (a parallel region then waits for whichever thread the scheduler took away). A
+noisy measurement is retried (:data:`DEFAULT_RETRIES` times); if every attempt is noisy, the
+quietest is kept and marked noisy, so it is never shown as clean.
 
 The clock, the workload and the ``/proc`` reader are parameters, so tests drive the sentinel with a
 fake clock and scripted load and are deterministic.
