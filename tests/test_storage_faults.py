@@ -409,7 +409,7 @@ def test_history_on_a_results_directory_full_of_malformed_files_is_not_a_traceba
         (root / "fixture" / name).write_bytes(content)
     (root / "fixture" / "machine.json").write_bytes(MACHINE_VARIANTS["machine-a-list"])
     result = cli("history", "--asv-results", str(root), "--out", str(tmp_path / "out"), "--format", "csv")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # the fixture's one regression fails the gate
     assert "Traceback" not in result.err and "1 regression(s)" in result.err
 
 
