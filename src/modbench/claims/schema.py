@@ -275,7 +275,8 @@ ExhibitMaker = Callable[[Any, str, Any], tuple[Exhibit, ...]]
 class Claim:
     """One claim: its source, its tests, and what it leaves out.
 
-    ``scope`` is None for a cost claim; otherwise why the claim is out of scope (it states a
+    ``seed`` is None for a paper's own table (its source is ``paper`` and ``table``). ``scope``
+    is None for a cost claim; otherwise why the claim is out of scope (it states a
     capability, not a cost): its checks are then all context. ``targets`` are extra sides to
     measure for its exhibits (a Ghost module's two convolutions alone); ``exhibits`` computes its
     tables from the results.
@@ -284,7 +285,7 @@ class Claim:
     id: str
     number: str
     statement: str
-    seed: Seed
+    seed: Seed | None
     quotes: tuple[Quote, ...]
     paper: str | None = None
     table: str | None = None

@@ -1,7 +1,7 @@
 """The seed articles the claims quote: one table, so a seed is named the same way everywhere.
 
 Each seed is cited by its title and, where the article names one, its address; the full list
-with notes is docs/sources.md (anchors ``seed-000`` … ``seed-004``). ``file`` is how the seed is
+with notes is docs/sources.md. ``file`` is how the seed is
 stored beside the project (``shared/seeds/``), used only to check that quotes are verbatim.
 """
 
@@ -20,11 +20,6 @@ class Seed:
     title: str
     address: str | None
     file: str
-
-    @property
-    def anchor(self) -> str:
-        """The seed's anchor in docs/sources.md."""
-        return f"seed-{self.number}"
 
     def cite(self) -> str:
         """``seed 004, «title»`` with the address when there is one."""

@@ -104,7 +104,7 @@ class ClaimVerdict:
             "hardware": self.hardware,
             "device": self.device,
             "summary": self.summary,
-            "seed": {"number": claim.seed.number, "title": claim.seed.title, "address": claim.seed.address},
+            "seed": asdict(claim.seed) if claim.seed is not None else None,
             "quotes": [asdict(quote) for quote in claim.quotes],
             "paper": claim.paper,
             "table": claim.table,
@@ -288,7 +288,8 @@ def summarise(checks: Sequence[CheckResult]) -> str:
             held = sum(c.outcome == "holds" for c in decided)
             open_ = len(group) - len(decided)
             verdict += f" ({held}/{len(decided)} hold" + (f", {open_} open)" if open_ else ")")
-        parts.append(f"{label}{span} (expected {group[0].expected_text}): {verdict}")
+        expected = group[0].expected_text if len({c.expected_text for c in group}) == 1 else "a value per comparison"
+        parts.append(f"{label}{span} (expected {expected}): {verdict}")
     shown = [c for c in checks if not c.votes and c.metric == "latency_ms" and c.measured is not None]
     for label in dict.fromkeys(c.label for c in shown):
         parts.append(f"{label}{_span([c.measured for c in shown if c.label == label])} (context)")

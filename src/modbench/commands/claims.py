@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     claims = get_claims(args.ids)
     if args.list:
         rows = [
-            {"id": c.id, "#": c.number, "statement": c.statement, "seed": f"seed {c.seed.number}", "paper": c.paper or "", "table": c.table or ""}
+            {"id": c.id, "#": c.number, "statement": c.statement, "seed": f"seed {c.seed.number}" if c.seed else "", "paper": c.paper or "", "table": c.table or ""}
             for c in claims
         ]
         print(render(rows, args.format, ["#", "id", "statement", "seed"] if args.format == "table" else None))

@@ -81,10 +81,11 @@ def claim_section(claim_verdicts: Sequence[ClaimVerdict]) -> list[Block]:
     """The section of one claim from its verdicts on every device (the first device's claim is the claim)."""
     first = claim_verdicts[0]
     claim = first.claim
+    level = 2 if claim.seed is not None else 3  # a paper's table sits under "Papers' tables reproduced"
     blocks: list[Block] = [
-        Heading(f"{claim.number}. {claim.statement}", 2, claim.id),
+        Heading(f"{claim.number}. {claim.statement}", level, claim.id),
         Bullets(tuple(f"{verdict_words(v).capitalize()}. {v.summary}." for v in claim_verdicts)),
-        *[Quote(q.original, q.english, f"{claim.seed.cite()} (see {SOURCES_DOC})") for q in claim.quotes],
+        *[Quote(q.original, q.english, f"{claim.seed.cite()} (see {SOURCES_DOC})") for q in claim.quotes if claim.seed is not None],
     ]
     source = [f"Paper: {claim.paper}" if claim.paper else "No paper states a number for this claim", f"table: {claim.table}" if claim.table else ""]
     blocks.append(Text("; ".join(part for part in source if part) + "."))

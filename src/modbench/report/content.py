@@ -105,7 +105,20 @@ def claims_document(
     for device in devices:
         for verdict in verdicts[device]:
             by_claim.setdefault(verdict.claim.id, []).append(verdict)
-    blocks: list[Block] = [block for claim_verdicts in by_claim.values() for block in claim_section(claim_verdicts)]
+    seeds = [vs for vs in by_claim.values() if vs[0].claim.seed is not None]
+    papers = [vs for vs in by_claim.values() if vs[0].claim.seed is None]
+    blocks: list[Block] = [block for claim_verdicts in seeds for block in claim_section(claim_verdicts)]
+    if papers:
+        blocks += [
+            Heading("Papers' tables reproduced", 2, "papers"),
+            Text(
+                "Each printed row of the papers' own tables, as a catalog entry at the paper's size: the printed "
+                "parameters and MACs beside modbench's counts, **reproduced** within the figures' tolerances or "
+                "**differs** with the reason recorded with the figure; a recalled figure is shown, marked, and does "
+                "not vote (its row stays unconfirmed). docs/papers.md discusses every row."
+            ),
+        ]
+        blocks += [block for claim_verdicts in papers for block in claim_section(claim_verdicts)]
     document.add(*blocks, Heading("Closing note", 2, "closing"), Bullets(_closing(verdicts)))
     return document
 
@@ -116,7 +129,7 @@ def _summary_table(verdicts: Mapping[str, Sequence[ClaimVerdict]]) -> pd.DataFra
         for verdict in device_verdicts:
             row = rows.setdefault(
                 verdict.claim.id,
-                {"#": verdict.claim.number, "claim": verdict.claim.statement, "seed": verdict.claim.seed.number, "cost": verdict.cost},
+                {"#": verdict.claim.number, "claim": verdict.claim.statement, "seed": verdict.claim.seed.number if verdict.claim.seed else "", "cost": verdict.cost},
             )
             row[f"on {device}"] = verdict.hardware
             row[f"why ({device})"] = verdict.summary

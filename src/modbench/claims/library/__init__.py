@@ -9,6 +9,7 @@ from modbench.claims.library import (  # noqa: F401  (imported to register)
     gmlp,
     inception,
     nin,
+    papers,
     s2mlp,
     sparse,
     swish,

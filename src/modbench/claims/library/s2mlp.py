@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from modbench.catalog import get_entry
+from modbench.catalog.resnet import ResNet
 from modbench.claims.expect import FASTER, FEWER
 from modbench.claims.registry import register
-from modbench.claims.schema import Check, Claim, Comparison, Quote, Side, context, vote
+from modbench.claims.schema import Check, Claim, Comparison, Extra, Quote, Side, context, vote
 from modbench.claims.sources import SEED_002
+
+RESNET152_BLOCKS = (3, 8, 36, 3)
+"""ResNet-152's bottlenecks per stage (He et al. 2016, Table 1): the conv model of S2-MLPv2-Medium's size."""
+
+
+def _resnet_inputs(config: Mapping[str, Any], batch: int) -> tuple[torch.Tensor, ...]:
+    return get_entry("resnet50").inputs(dict(config), batch)
+
+
+def _resnet152(config: Mapping[str, Any]) -> nn.Module:
+    return ResNet(RESNET152_BLOCKS, config["num_classes"])
+
+
+RESNET152 = Extra("resnet152", _resnet152, _resnet_inputs)
+RELEASED = {"split_hidden_ratio": 0.25}
+"""S2-MLPv2's models at the split-attention width that gives Medium the abstract's parameter count."""
 
 _BLOCK = Side.of("s2mlpv2_block", channels=64, hw=28)
 _CHECKS: tuple[Check, ...] = (
@@ -46,11 +70,22 @@ S2MLP = Claim(
             Side.of("residual_basic", in_channels=64, out_channels=64, hw=28),
             _CHECKS,
         ),
+        Comparison("S2-MLPv2-Small vs ResNet-50 (models of about the same size, 224×224)", Side.of("s2mlpv2_small", **RELEASED), Side.of("resnet50"), _CHECKS),
+        Comparison(
+            "S2-MLPv2-Medium vs ResNet-152 (models of about the same size, 224×224)",
+            Side.of("s2mlpv2_medium", **RELEASED),
+            Side.of_extra(RESNET152, get_entry("resnet50").config()),
+            _CHECKS,
+        ),
     ),
     decides=(
         "\"A conv block of equal width\": 64 channels in and out at 28×28. Two baselines, because the verdict depends "
         "on which: one 3×3 convolution layer (`conv2d`, the seed's literal \"convolution layer\") and a ResNet basic "
         "block (two 3×3 convolutions and a residual, a block like S2-MLPv2's, which has a token mixer and a channel MLP).",
+        "The seed's claim is about models, so models are compared too: S2-MLPv2-Small and -Medium (at the "
+        "split-attention width whose Medium has the abstract's parameter count; see the papers' tables) against the "
+        "ResNets of about their parameter counts, ResNet-50 and ResNet-152 (built from the catalog's ResNet with "
+        "ResNet-152's stage depths).",
         "The S2-MLPv2 block follows the paper (mlp_ratio 3, channels-last input); the seed's snippet is partial (see "
         "the `s2mlpv2_block` entry for how it differs).",
     ),
