@@ -5,19 +5,33 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from modbench.quantities import format_quantity
+
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
+def render(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
+    width: int | None = None,
+) -> str:
     """``rows`` in ``fmt``; ``columns`` picks and orders the table and Markdown columns.
 
     JSON and CSV are for programs and keep every field; a CSV cell holding a config or a list
-    of ops is JSON, and integers stay integers in a column with gaps.
+    of ops is JSON, and integers stay integers in a column with gaps. Tables are for people: a
+    column in ``units`` shows its numbers with an SI prefix and unit, a column with nothing in
+    it is left out, and a table wider than ``width`` (default: the terminal's, when stdout is
+    one) drops its last columns and says which.
     """
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str)
@@ -29,9 +43,49 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
         frame = frame[[c for c in columns if c in frame.columns]]
     if frame.empty:
         return "(no rows)"
-    frame = frame.astype(object).map(format_cell).map(markdown_cell if fmt == "markdown" else printable)
+    frame = frame.astype(object)
+    for column, unit in (units or {}).items():
+        if column in frame.columns:
+            frame[column] = frame[column].map(lambda value, unit=unit: _quantity_cell(value, unit))
+    frame = frame.map(format_cell).map(markdown_cell if fmt == "markdown" else printable)
+    frame = frame.loc[:, (frame != "").any()]  # a metric nobody measured is not a column of gaps
+    if fmt == "markdown":
+        return _tabulate(frame, "github")
+    return fit_width(frame, terminal_width() if width is None else width)
+
+
+def _tabulate(frame: pd.DataFrame, style: str) -> str:
     # cells are already formatted: tabulate must not parse "14,651,400" back into 1.46514e+07
-    return frame.to_markdown(index=False, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True)
+    return frame.to_markdown(index=False, tablefmt=style, disable_numparse=True)
+
+
+def fit_width(frame: pd.DataFrame, width: int | None) -> str:
+    """``frame`` as a plain table, its last columns left out (and named) until it fits ``width``."""
+    text = _tabulate(frame, "simple")
+    hidden: list[str] = []
+    while width is not None and len(frame.columns) > 2 and _widest(text) > width:
+        hidden.insert(0, str(frame.columns[-1]))
+        frame = frame.iloc[:, :-1]
+        text = _tabulate(frame, "simple")
+    if hidden:
+        text += f"\n({len(hidden)} more columns: {', '.join(hidden)}; choose with --columns, all with --format csv)"
+    return text
+
+
+def _widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one; ``None`` (no limit) for a pipe or a file."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def _quantity_cell(value: Any, unit: str) -> Any:
+    """A number in a column with a unit, as text with its prefix and unit; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return format_quantity(value, unit)
 
 
 def format_number(value: float) -> str:
