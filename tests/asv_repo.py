@@ -92,8 +92,8 @@ def build_test_repo(path: Path) -> SlowedRepo:
     (path / ".gitignore").write_text((path / ".gitignore").read_text() + "/.home/\n")
     _git(path, env, "init", "-q", "-b", "main")
     commits = [_commit(path, env, "modbench as it is", 0)]
-    with (path / "src/modbench/catalog/builtin.py").open("a") as builtin:
-        builtin.write(SLOWDOWN)
+    with (path / "src/modbench/catalog/__init__.py").open("a") as families:
+        families.write(SLOWDOWN)
     commits.append(_commit(path, env, f"Make {SLOWED_ENTRY} slower on purpose", 1))
     with (path / "README.md").open("a") as readme:
         readme.write("\nAn unrelated change after the slowdown.\n")

@@ -19,7 +19,7 @@ import pytest
 from modbench.environment import current_environment
 from modbench.history import Thresholds, analyse, detect_changes, read_asv_results, read_store, write_report
 from modbench.history.table import COLUMNS, SeriesKey, git_order, series_tables
-from modbench.records import Record, RecordKey, canonical_config
+from modbench.records import Latency, Record, RecordKey, canonical_config
 from modbench.results import RunWriter
 from tests.conftest import CliResult
 
@@ -222,7 +222,8 @@ def _record(commit: str, hour: int, latency_ms: float, params: int = 100) -> Rec
     env = dataclasses.replace(current_environment("cpu"), git_commit=commit, machine_id="m1",
                               timestamp=f"2026-01-01T{hour:02d}:00:00+00:00")
     key = RecordKey("linear", canonical_config({"in_features": 4}), 1, "cpu", "fp32", "infer", 1)
-    return Record(key=key, env=env, params=params, latency_ms=latency_ms, latency_iqr_ms=0.02)
+    samples_ms = (latency_ms - 0.02, latency_ms, latency_ms + 0.02)  # median latency_ms, IQR 0.02 ms
+    return Record(key=key, env=env, params=params, latency=Latency(tuple(t / 1e3 for t in samples_ms)))
 
 
 def test_modbench_runs_at_several_commits_make_a_history(tmp_path: Path) -> None:

@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from modbench.metrics.core import Settings, achieved_gflops, measure_target
+from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.metrics.latency import QUICK_PLAN, LatencyStats, TimedModule, TimingPlan, time_interleaved, time_step
 from modbench.metrics.target import module_target
+from modbench.spec import Settings, Spec
 
 
 def small_block() -> nn.Module:
@@ -53,7 +54,7 @@ def test_a_parameterless_block_trains_through_its_input_gradient() -> None:
 
 def test_the_record_carries_latency_and_its_derived_columns() -> None:
     target = module_target(nn.Linear(32, 64), torch.randn(4, 32), name="lin")
-    record = measure_target(target, 4, Settings(metrics=("flops", "latency"), quick=True, threads=1))
+    record = measure_spec(Spec(target, 4, Settings(metrics=("flops", "latency"), quick=True, threads=1)))
     assert record.key.threads == 1
     assert record.latency_ms > 0 and record.latency_iqr_ms >= 0 and record.runs >= 1
     assert record.throughput == pytest.approx(4 / (record.latency_ms / 1e3))

@@ -22,8 +22,10 @@ from modbench.claims.library.ghost import GHOST
 from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
 from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_SWEEP
-from modbench.report import RunInfo, write_report
+from modbench.report.build import write_report
+from modbench.report.run_info import RunInfo
 from modbench.report.document import Document, Table, Text, to_html
+from modbench.report.run_info import RunInfo
 from modbench.results import RunWriter
 
 CLAIMS = all_claims()

@@ -11,9 +11,9 @@ import pytest
 
 from modbench.environment import current_environment
 from modbench.errors import UsageError
-from modbench.records import Record, RecordKey, canonical_config
+from modbench.records import Latency, Record, RecordKey, canonical_config
 from modbench.results import COLUMNS, RunWriter, export, load_runs, read_run, records_frame, run_path
-from modbench.runner import resume_run
+from modbench.run import resume_run
 
 
 def make_record(entry: str = "linear", batch: int = 1, status: str = "ok", machine: str | None = None, **values: object) -> Record:
@@ -27,7 +27,7 @@ def make_record(entry: str = "linear", batch: int = 1, status: str = "ok", machi
 def test_each_record_is_on_disk_before_append_returns(tmp_path: Path) -> None:
     writer = RunWriter.create(tmp_path, plan=None)
     for batch in (1, 2):
-        writer.append(make_record(batch=batch, latency_ms=0.5))
+        writer.append(make_record(batch=batch, latency=Latency((0.0005,))))
         lines = writer.path.read_text().splitlines()  # read while the writer is still open
         assert json.loads(lines[-1])["batch"] == batch
     writer.close()
@@ -55,7 +55,7 @@ def test_latest_keeps_the_last_record_of_a_key(tmp_path: Path) -> None:
     with RunWriter.create(tmp_path, plan=None) as writer:
         writer.append(make_record(status="timeout", error="exceeded"))
         writer.append(make_record(batch=8))
-        writer.append(make_record(latency_ms=1.0))
+        writer.append(make_record(latency=Latency((0.001,))))
     log = read_run(writer.path)
     assert len(log.records) == 3
     latest = {r.key.batch: r for r in log.latest()}
@@ -81,7 +81,7 @@ def test_runs_from_several_machines_merge_without_collision(tmp_path: Path) -> N
 
 
 def test_csv_and_markdown_export(tmp_path: Path) -> None:
-    frame = records_frame([make_record(batch=1, latency_ms=0.25), make_record(batch=8, latency_ms=1.5)], run="r1")
+    frame = records_frame([make_record(batch=1, latency=Latency((0.00025,))), make_record(batch=8, latency=Latency((0.0015,)))], run="r1")
     csv_path = export(frame, tmp_path / "out.csv")
     back = pd.read_csv(csv_path)
     assert list(back["batch"]) == [1, 8]

@@ -20,10 +20,11 @@ import pytest
 import torch
 from torch import nn
 
-from modbench.metrics.core import Settings
+from modbench.commands.progress import BarProgress, progress_for
 from modbench.metrics.target import module_target
 from modbench.results import read_run
-from modbench.runner import BarProgress, failure_status, plan_tasks, progress_for, run_tasks
+from modbench.run import RunOptions, failure_status, plan_specs, run_specs
+from modbench.spec import Settings
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "faults.py")
 QUICK = ["--quick", "--metrics", "params,latency"]
@@ -145,8 +146,8 @@ def test_in_process_runs_record_failures_and_interrupts_too() -> None:
         module_target(Interrupting(), torch.randn(1, 4), name="interrupting"),
         module_target(nn.Linear(4, 4), torch.randn(1, 4), name="never_reached"),
     ]
-    tasks = plan_tasks(sources, [1], [Settings(metrics=("params",))])
-    outcome = run_tasks(tasks, isolate=False)
+    specs = plan_specs(sources, [1], [Settings(metrics=("params",))])
+    outcome = run_specs(specs, options=RunOptions(isolate=False))
     assert outcome.interrupted
     assert [(r.key.entry, r.status) for r in outcome.records] == [
         ("fine", "ok"), ("bad_shape", "failed"), ("interrupting", "interrupted"),
@@ -170,11 +171,11 @@ class Terminal(io.StringIO):
 
 
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
-    tasks = plan_tasks([module_target(nn.Linear(4, 4), torch.randn(1, 4), name="tiny")], [1, 2], [Settings(metrics=("params",))])
+    specs = plan_specs([module_target(nn.Linear(4, 4), torch.randn(1, 4), name="tiny")], [1, 2], [Settings(metrics=("params",))])
     assert isinstance(progress_for(Terminal()), BarProgress)
     terminal = Terminal()
-    run_tasks(tasks, isolate=False, progress=progress_for(terminal))
+    run_specs(specs, options=RunOptions(isolate=False), progress=progress_for(terminal))
     assert "tiny" in terminal.getvalue()
     pipe = io.StringIO()
-    run_tasks(tasks, isolate=False, progress=progress_for(pipe))
+    run_specs(specs, options=RunOptions(isolate=False), progress=progress_for(pipe))
     assert pipe.getvalue().splitlines() == ["modbench: [1/2] tiny (batch 1, infer): ok", "modbench: [2/2] tiny (batch 2, infer): ok"]

@@ -1,7 +1,21 @@
-"""modbench: what does this PyTorch block really cost, and is the claimed saving real?"""
+"""modbench: what does this PyTorch block really cost, and is the claimed saving real?
 
-__version__ = "0.1.0"
+``import modbench`` is cheap: :func:`measure` (which brings pandas and the counters) is imported
+the first time it is used, so ``modbench.records`` or the catalog load without them.
+"""
 
-from modbench.api import measure  # noqa: E402  (after __version__, which the environment stamp reads)
+from __future__ import annotations
+
+from typing import Any
+
+from modbench._version import __version__
 
 __all__ = ["__version__", "measure"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "measure":
+        from modbench.api import measure
+
+        return measure
+    raise AttributeError(f"module 'modbench' has no attribute {name!r}")

@@ -19,17 +19,19 @@ import torch
 from torch import nn
 
 from modbench.errors import UsageError
-from modbench.metrics.core import METRICS, Settings
+from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.steps import pinned_threads
 from modbench.metrics.target import module_target
 from modbench.results import records_frame
-from modbench.runner import EntrySpec, Progress, RunOutcome, Source, plan_tasks, start_run
+from modbench.run import Progress, RunOptions, RunOutcome, plan_specs, start_run
+from modbench.spec import EntrySpec, Settings, Subject
 
 
 def measure(
     module_or_name: nn.Module | str | Sequence[str],
     example_inputs: torch.Tensor | Sequence[torch.Tensor] | None = None,
     *,
-    metrics: str | Sequence[str] = METRICS,
+    metrics: str | Sequence[str] = MEASUREMENTS,
     device: str = "cpu",
     dtype: str = "fp32",
     batch: int | Sequence[int] = 1,
@@ -44,7 +46,8 @@ def measure(
     """Measure a module (with ``example_inputs``) or catalog entries (by name, with ``config`` overrides).
 
     ``batch`` and ``mode`` may be lists: one row per combination. The module given is not
-    changed (a copy is moved when ``device`` or ``dtype`` differ from its own). With
+    changed: a copy is measured, so its weights, ``.grad`` and flags stay as they were, and
+    this process's thread count is put back whatever the module's forward does. With
     ``results_dir`` the records are also saved as a run there; with ``time_limit`` (seconds)
     catalog entries are measured in a child process that is killed when it overruns.
     Example inputs the module cannot take raise :class:`UsageError` before anything is measured;
@@ -55,13 +58,14 @@ def measure(
         if example_inputs is None:
             raise UsageError("measuring a module needs example inputs: modbench.measure(module, torch.randn(...))")
         target = module_target(module_or_name, example_inputs, name)
-        target.checked_build(1)  # inputs the module cannot take are the caller's mistake, not a failed measurement
-        sources: list[Source] = [target]
+        with pinned_threads(torch.get_num_threads()):
+            target.checked_build(1)  # inputs the module cannot take are the caller's mistake, not a failed measurement
+        subjects: list[Subject] = [target]
     else:
         names = [module_or_name] if isinstance(module_or_name, str) else list(module_or_name)
-        sources = [EntrySpec.of(entry, config) for entry in names]
+        subjects = [EntrySpec.of(entry, config) for entry in names]
     outcome = run_measurements(
-        sources,
+        subjects,
         batches=[batch] if isinstance(batch, int) else list(batch),
         modes=[mode] if isinstance(mode, str) else list(mode),
         metrics=[metrics] if isinstance(metrics, str) else list(metrics),
@@ -79,11 +83,11 @@ def measure(
 
 
 def run_measurements(
-    sources: Sequence[Source],
+    subjects: Sequence[Subject],
     *,
     batches: Sequence[int],
     modes: Sequence[str],
-    metrics: Sequence[str] = METRICS,
+    metrics: Sequence[str] = MEASUREMENTS,
     device: str = "cpu",
     dtype: str = "fp32",
     threads: int | None = None,
@@ -91,12 +95,12 @@ def run_measurements(
     results_dir: str | Path | None = None,
     time_limit: float | None = None,
     isolate: bool = True,
+    reuse_worker: bool = False,
     plugins: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> RunOutcome:
-    """Plan one task per source × mode × batch and run them as one run (see :mod:`modbench.runner`)."""
-    if not batches or any(b < 1 for b in batches):
-        raise UsageError(f"batch sizes must be positive integers, got {list(batches)}")
+    """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`)."""
+    options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins))
     settings = [
         Settings(
             metrics=tuple(metrics),
@@ -108,5 +112,4 @@ def run_measurements(
         )
         for mode in modes
     ]
-    tasks = plan_tasks(sources, batches, settings)
-    return start_run(tasks, results_dir, isolate=isolate, time_limit=time_limit, plugins=plugins, progress=progress)
+    return start_run(plan_specs(subjects, batches, settings), results_dir, options, progress)

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
-from modbench import __version__
+from modbench._version import __version__
 from modbench.errors import UsageError
 
 # sub-command name -> module in modbench.commands defining HELP, add_arguments(parser), run(args) -> int

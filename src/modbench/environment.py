@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from modbench import __version__
+from modbench._version import __version__
 from modbench.records import Environment
 
 

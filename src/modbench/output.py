@@ -13,8 +13,11 @@ from typing import Any
 import pandas as pd
 
 from modbench.quantities import format_quantity
+from modbench.text import format_number
 
 FORMATS = ("table", "json", "csv", "markdown")
+"""Every output format, declared once; every command that prints a table offers them all."""
+FORMAT_HELP = "table: aligned text for a terminal; json and csv: every field, for programs; markdown: a GitHub table"
 
 
 def render(
@@ -86,15 +89,6 @@ def _quantity_cell(value: Any, unit: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     return format_quantity(value, unit)
-
-
-def format_number(value: float) -> str:
-    """A measured number in 4 significant digits (exponent form for tiny or huge values)."""
-    if math.isinf(value):
-        return "∞"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-        return f"{value:.3e}"
-    return f"{value:.4g}"
 
 
 def _csv_cell(value: Any) -> Any:

@@ -5,11 +5,20 @@ environment says *where and when* (device and CPU model, versions, git commit, m
 Records from any number of runs and machines merge into one table because every row carries both.
 Every value is optional: a record holds whatever metrics were asked for, and a failed measurement
 keeps its key, its status and the reason.
+
+A latency is kept as its raw per-call samples (:class:`Latency`, like ``raw_times`` of
+``torch.utils.benchmark.Measurement``); its median, inter-quartile range and sample count are
+derived from them, so any reader (claims, report, history, asv) can compute other statistics, such
+as a confidence interval, from the same data. The run file stores the samples too.
+
+This module imports nothing heavy (no torch, pandas or fvcore): records load anywhere.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -51,6 +60,92 @@ class Environment:
     timestamp: str
 
 
+def quantile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` with linear interpolation (numpy's and torch's default method)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """The per-call times of one timed step, and the statistics derived from them.
+
+    Each sample is one timed block divided by the ``calls_per_sample`` calls it ran. ``stored``
+    is only for a record read from a run file written before samples were kept: the
+    ``(median_s, iqr_s, runs)`` it saved, which then stand in for the samples.
+    """
+
+    samples_s: tuple[float, ...]
+    calls_per_sample: int = 1
+    stored: tuple[float, float, int] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.samples_s and self.stored is None:
+            raise ValueError("a latency needs at least one sample")
+
+    @property
+    def n(self) -> int:
+        """How many samples (timed blocks) there are."""
+        return len(self.samples_s)
+
+    @property
+    def runs(self) -> int:
+        """How many calls were timed in all (warm-up and calibration excluded)."""
+        return self.stored[2] if self.stored is not None else self.n * self.calls_per_sample
+
+    @property
+    def median_s(self) -> float:
+        return self.stored[0] if self.stored is not None else quantile(self.samples_s, 0.5)
+
+    @property
+    def iqr_s(self) -> float:
+        if self.stored is not None:
+            return self.stored[1]
+        return quantile(self.samples_s, 0.75) - quantile(self.samples_s, 0.25)
+
+    @property
+    def median_ms(self) -> float:
+        return self.median_s * 1e3
+
+    @property
+    def iqr_ms(self) -> float:
+        return self.iqr_s * 1e3
+
+    def throughput(self, batch: int) -> float:
+        """Samples per second at ``batch`` samples per call."""
+        return batch / self.median_s
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields a run file keeps: the derived columns, and the samples they come from."""
+        return {
+            "latency_ms": self.median_ms,
+            "latency_iqr_ms": self.iqr_ms,
+            "runs": self.runs,
+            "latency_samples_s": list(self.samples_s) if self.stored is None else None,
+            "latency_calls_per_sample": self.calls_per_sample,
+        }
+
+    @classmethod
+    def from_dict(cls, flat: dict[str, Any]) -> Latency | None:
+        """The latency in a flat record (``None`` if it has none); a record without samples keeps its stored summary."""
+        samples = flat.get("latency_samples_s")
+        calls = flat.get("latency_calls_per_sample") or 1
+        if samples:
+            return cls(tuple(float(s) for s in samples), int(calls))
+        if flat.get("latency_ms") is None:
+            return None
+        iqr = flat.get("latency_iqr_ms")
+        stored = (flat["latency_ms"] / 1e3, (iqr or 0.0) / 1e3, int(flat.get("runs") or 0))
+        return cls((), int(calls), stored)
+
+
+LATENCY_COLUMNS = ("latency_ms", "latency_iqr_ms", "runs", "latency_samples_s", "latency_calls_per_sample")
+"""The flat columns a :class:`Latency` becomes (see :meth:`Latency.to_dict`)."""
+
+
 @dataclass
 class Record:
     """One measurement: key, environment, status, and the metric values (None = not measured)."""
@@ -71,20 +166,32 @@ class Record:
     unsupported_ops: list[str] = field(default_factory=list)
     zero_cost_ops: list[str] = field(default_factory=list)
     counter_note: str | None = None
-    latency_ms: float | None = None
-    latency_iqr_ms: float | None = None
-    runs: int | None = None
+    latency: Latency | None = None
     throughput: float | None = None
     gflops_achieved: float | None = None
     peak_bytes: int | None = None
     activation_bytes: int | None = None
 
+    @property
+    def latency_ms(self) -> float | None:
+        return self.latency.median_ms if self.latency is not None else None
+
+    @property
+    def latency_iqr_ms(self) -> float | None:
+        return self.latency.iqr_ms if self.latency is not None else None
+
+    @property
+    def runs(self) -> int | None:
+        return self.latency.runs if self.latency is not None else None
+
     def to_dict(self) -> dict[str, Any]:
-        """A flat dict: key fields (config as a dict), status, values, environment fields."""
+        """A flat dict: key fields (config as a dict), status, values (a latency as its columns), environment fields."""
         flat: dict[str, Any] = asdict(self.key)
         flat["config"] = self.key.config_dict
         for item in fields(self):
-            if item.name not in ("key", "env"):
+            if item.name == "latency":
+                flat.update(self.latency.to_dict() if self.latency is not None else dict.fromkeys(LATENCY_COLUMNS))
+            elif item.name not in ("key", "env"):
                 flat[item.name] = getattr(self, item.name)
         flat.update(asdict(self.env))
         return flat
@@ -100,8 +207,9 @@ class Record:
         values = {
             item.name: flat[item.name]
             for item in fields(cls)
-            if item.name not in ("key", "env") and item.name in flat
+            if item.name not in ("key", "env", "latency") and item.name in flat
         }
+        values["latency"] = Latency.from_dict(flat)
         return cls(
             key=RecordKey(**key_values),
             env=Environment(**{name: flat.get(name) for name in env_names}),
@@ -111,3 +219,14 @@ class Record:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+def value_columns() -> list[str]:
+    """The flat value columns of a record, in :meth:`Record.to_dict` order."""
+    names: list[str] = []
+    for item in fields(Record):
+        if item.name == "latency":
+            names += LATENCY_COLUMNS
+        elif item.name not in ("key", "env"):
+            names.append(item.name)
+    return names

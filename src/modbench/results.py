@@ -37,13 +37,13 @@ from modbench.errors import UsageError
 from modbench.notices import warn
 from modbench.output import render
 from modbench.paths import writable_dir
-from modbench.records import Environment, Record, RecordKey
+from modbench.records import Environment, Record, RecordKey, value_columns
 
 DEFAULT_RESULTS_DIR = Path("results")
 SUFFIX = ".jsonl"
 
 KEY_COLUMNS = [item.name for item in fields(RecordKey)]
-VALUE_COLUMNS = [item.name for item in fields(Record) if item.name not in ("key", "env")]
+VALUE_COLUMNS = value_columns()
 ENV_COLUMNS = [item.name for item in fields(Environment)]
 COLUMNS = ["run", *KEY_COLUMNS, *VALUE_COLUMNS, *ENV_COLUMNS]
 NUMBER_FIELDS = [item.name for item in fields(Record) if item.type in ("int | None", "float | None")]

@@ -4,10 +4,14 @@ Modelled on timm's registry: a decorator that returns the factory unchanged, mod
 dicts, ``list_entries`` with include/exclude wildcards and tags, ``create`` by name with config
 overrides. The default config of an entry is read from its factory's keyword defaults, so the
 signature is the single source of truth for what a user may ``--set``.
+
+The registry is a leaf: it imports no family module. The package (``modbench.catalog``) imports
+the families, so importing anything from the catalog registers the built-in entries first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib.util
 import inspect
@@ -23,6 +27,7 @@ import torch
 from torch import nn
 
 from modbench.errors import UsageError, closest
+from modbench.text import first_line, format_config
 
 Config = dict[str, Any]
 Inputs = tuple[torch.Tensor, ...]
@@ -152,7 +157,6 @@ def _signature_defaults(name: str, factory: Callable[..., nn.Module]) -> Config:
 
 def get_entry(name: str) -> Entry:
     """The entry called ``name``; an unknown name names the closest ones."""
-    _load_builtin_entries()
     if name in _entries:
         return _entries[name]
     hints = closest(name, _entries)
@@ -176,7 +180,6 @@ def list_entries(
     tags: str | Iterable[str] = (),
 ) -> list[str]:
     """Entry names matching include/exclude wildcards, a family and all given tags, naturally sorted."""
-    _load_builtin_entries()
     includes = [include] if isinstance(include, str) else list(include)
     excludes = [exclude] if isinstance(exclude, str) else list(exclude)
     wanted_tags = {tags} if isinstance(tags, str) else set(tags)
@@ -195,7 +198,6 @@ def list_entries(
 
 def all_tags() -> list[str]:
     """Every tag used by some entry (for error hints and the listing)."""
-    _load_builtin_entries()
     return sorted({tag for entry in _entries.values() for tag in entry.tags})
 
 
@@ -208,7 +210,6 @@ def load_plugin(path: str | Path) -> list[str]:
     plugin = Path(path)
     if not plugin.is_file():
         raise UsageError(f"plugin file {str(plugin)!r} does not exist; pass the path of a .py file")
-    _load_builtin_entries()
     before = set(_entries)
     module_name = f"modbench_plugin_{plugin.stem}_{abs(hash(plugin.resolve()))}"
     spec = importlib.util.spec_from_file_location(module_name, plugin)
@@ -217,7 +218,8 @@ def load_plugin(path: str | Path) -> list[str]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        with contextlib.redirect_stdout(sys.stderr):  # what a plugin prints must not mix into --format json
+            spec.loader.exec_module(module)
     except Exception as error:
         raise UsageError(f"plugin {str(plugin)!r} failed to import: {first_line(error)}") from error
     return sorted(set(_entries) - before)
@@ -251,19 +253,3 @@ def coerce_value(entry: str, key: str, value: Any, default: Any) -> Any:
         f"{entry}: {key}={value!r} is not a valid {expected.__name__} "
         f"(default {default!r}); pass e.g. --set {key}={default!r}"
     )
-
-
-def format_config(config: Config) -> str:
-    """``key=value`` pairs, sorted, for messages and tables."""
-    return ", ".join(f"{key}={value}" for key, value in sorted(config.items()))
-
-
-def first_line(error: BaseException) -> str:
-    """The first non-empty line of an exception message, for one-line errors."""
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
-
-
-def _load_builtin_entries() -> None:
-    """Import the catalog's family modules once, so their decorators run."""
-    importlib.import_module("modbench.catalog.builtin")

@@ -19,25 +19,11 @@ import pandas as pd
 from modbench.claims.lookup import side_config, side_key
 from modbench.claims.schema import Claim, Side
 from modbench.claims.verdict import ClaimVerdict, judge
-from modbench.metrics.core import METRICS, Settings, check_metrics, record_key
+from modbench.metrics.registry import COLUMN_SOURCES, MEASUREMENTS
 from modbench.metrics.target import Target
 from modbench.results import records_frame
-from modbench.runner import EntrySpec, Progress, RunOutcome, Task, start_run
-
-# Which measurement (``Settings.metrics``) produces each results column a check can read.
-COLUMN_SOURCES: dict[str, tuple[str, ...]] = {
-    "params": ("params",),
-    "macs": ("flops",),
-    "flops": ("flops",),
-    "flops_elementwise": ("flops",),
-    "latency_ms": ("latency",),
-    "latency_iqr_ms": ("latency",),
-    "throughput": ("latency",),
-    "gflops_achieved": ("latency", "flops"),
-    "peak_bytes": ("memory",),
-    "activation_bytes": ("memory",),
-}
-
+from modbench.run import Progress, RunOptions, RunOutcome, start_run
+from modbench.spec import EntrySpec, Settings, Spec, check_metrics
 
 @dataclass(frozen=True)
 class Request:
@@ -110,20 +96,21 @@ class Plan:
         return Plan(tuple(r for r in self.requests if r.side.extra is not None))
 
 
-def build_tasks(plan: Plan, device: str, allowed: Sequence[str] = METRICS, threads: int | None = None) -> list[Task]:
-    """Runner tasks for ``plan`` on ``device``, each with only the metrics it needs that are ``allowed``."""
+def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, threads: int | None = None) -> list[Spec]:
+    """Specs for ``plan`` on ``device``, each with only the metrics it needs that are ``allowed``."""
     allowed = check_metrics(allowed)
     extra = {"threads": threads} if threads is not None else {}
     tasks = []
     for request in plan.requests:
-        metrics = tuple(m for m in METRICS if m in request.metrics and m in allowed)
+        metrics = tuple(m for m in MEASUREMENTS if m in request.metrics and m in allowed)
         if not metrics:
             continue
         settings = Settings(metrics=metrics, device=device, mode=request.side.mode, quick=request.quick, **extra)
         side = request.side
-        source: EntrySpec | Target = side_target(side) if side.extra is not None else EntrySpec.of(side.entry, side.overrides)
-        target = source if isinstance(source, Target) else source.target()
-        tasks.append(Task(record_key(target, side.batch, settings), source, side.batch, settings))
+        subject: EntrySpec | Target = side_target(side) if side.extra is not None else EntrySpec.of(side.entry, side.overrides)
+        if isinstance(subject, EntrySpec):
+            subject.target()  # a side that cannot be built is the claim's mistake: a usage error before anything runs
+        tasks.append(Spec(subject, side.batch, settings))
     return tasks
 
 
@@ -131,7 +118,7 @@ def run_plan(
     plan: Plan,
     *,
     device: str = "cpu",
-    metrics: Sequence[str] = METRICS,
+    metrics: Sequence[str] = MEASUREMENTS,
     threads: int | None = None,
     results_dir: str | Path | None = None,
     time_limit: float | None = None,
@@ -143,8 +130,8 @@ def run_plan(
     ``isolate`` measures catalog entries in a child process, so a crash or an overrun (with
     ``time_limit``) is recorded and the run goes on; without it everything runs in this process.
     """
-    tasks = build_tasks(plan, device, metrics, threads)
-    return start_run(tasks, results_dir, isolate=isolate, time_limit=time_limit if isolate else None, progress=progress)
+    options = RunOptions(isolate=isolate, time_limit=time_limit if isolate else None)
+    return start_run(build_specs(plan, device, metrics, threads), results_dir, options, progress)
 
 
 def run_plans(plan: Plan, **options: Any) -> RunOutcome:
@@ -190,7 +177,7 @@ def check_claims(
     claims: Sequence[Claim],
     *,
     device: str = "cpu",
-    metrics: Sequence[str] = METRICS,
+    metrics: Sequence[str] = MEASUREMENTS,
     threads: int | None = None,
     results_dir: str | Path | None = None,
     time_limit: float | None = None,

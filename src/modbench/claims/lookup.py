@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from modbench.catalog import get_entry
-from modbench.claims.schema import DEVICE_METRICS, SPREAD_COLUMNS, Side
+from modbench.claims.schema import Side
+from modbench.metrics.registry import DEVICE_METRICS, SPREAD_COLUMNS
 from modbench.records import canonical_config
 
 

@@ -20,12 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from modbench.claims.expect import Expect
 from modbench.claims.sources import Seed
-
-DEVICE_METRICS = frozenset({"latency_ms", "latency_iqr_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes"})
-"""Results columns that depend on where they were measured; counts (params, MACs, FLOPs) do not."""
-
-SPREAD_COLUMNS = {"latency_ms": "latency_iqr_ms"}
-"""Columns whose samples scatter, and the column holding their inter-quartile range."""
+from modbench.metrics.registry import DEVICE_METRICS
 
 METRIC_NAMES = {
     "params": "params",

@@ -18,12 +18,13 @@ from pathlib import Path
 from modbench.claims import all_claims, get_claims, judge
 from modbench.claims.check import check_claims, run_probes
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import parse_name_list
+from modbench.commands.options import add_format_option, parse_name_list
+from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
-from modbench.metrics.core import DEVICES, METRICS
+from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
 from modbench.results import DEFAULT_RESULTS_DIR, load_runs
-from modbench.runner import progress_for
+from modbench.spec import DEVICES
 
 HELP = "check the seed articles' cost claims against measurements: a cost verdict and a verdict on this hardware"
 
@@ -35,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument(
         "--metrics",
-        default=",".join(METRICS),
-        help=f"comma-separated subset of {','.join(METRICS)} (default: all; params,flops gives the count verdicts in seconds)",
+        default=",".join(MEASUREMENTS),
+        help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all; params,flops gives the count verdicts in seconds)",
     )
     parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from", dest="source", metavar="RESULTS", help="judge saved results (a run file or a directory of runs) instead of measuring"
     )
-    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    add_format_option(parser, "the verdicts")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,14 +15,14 @@ import json
 from typing import Any
 
 from modbench.catalog import get_entry
-from modbench.catalog.registry import format_config
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
-from modbench.commands.options import add_config_options, parse_overrides, parse_pairs
+from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs
 from modbench.errors import UsageError
-from modbench.metrics.core import METRICS
-from modbench.output import FORMATS, format_cell, render
+from modbench.metrics.registry import MEASUREMENTS
+from modbench.output import format_cell, render
 from modbench.records import Record, canonical_config
-from modbench.runner import EntrySpec
+from modbench.spec import EntrySpec
+from modbench.text import format_config
 
 HELP = "compare two entries side by side: every metric and the ratio B/A"
 
@@ -36,7 +36,7 @@ COMPARED = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("a", metavar="A", help="the reference entry")
     parser.add_argument("b", metavar="B", help="the entry compared with A (ratios are B/A)")
-    parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
+    parser.add_argument("--metrics", default=",".join(MEASUREMENTS), help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
     add_config_options(parser)
     for side in ("a", "b"):
         parser.add_argument(
@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"override a config value of {side.upper()} only (repeatable; wins over --set)",
         )
     add_run_options(parser)
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    add_format_option(parser, "the two sides")
 
 
 def split_overrides(names: tuple[str, str], overrides: dict[str, Any]) -> list[dict[str, Any]]:

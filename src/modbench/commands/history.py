@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from modbench.commands.options import add_format_option
 from modbench.errors import UsageError
 from modbench.history import Thresholds, analyse, read_asv_results, read_store, write_report
 from modbench.history.report import change_rows
 from modbench.history.table import git_order
-from modbench.output import FORMATS, render
+from modbench.output import render
 from modbench.paths import writable_dir
 from modbench.results import DEFAULT_RESULTS_DIR
 
@@ -50,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default {Thresholds.noise_factor})")
     parser.add_argument("--no-fail", action="store_true",
                         help="exit 0 even when regressions are found (default: exit 1, as asv continuous does)")
-    parser.add_argument("--format", choices=FORMATS, default="table", help="format of the regressions printed")
+    add_format_option(parser, "the regressions")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,9 +6,11 @@ import argparse
 import re
 
 from modbench.catalog import all_tags, get_entry, list_entries
-from modbench.catalog.registry import FAMILIES, format_config
+from modbench.catalog.registry import FAMILIES
+from modbench.commands.options import add_format_option
 from modbench.errors import UsageError, closest
 from modbench.output import render
+from modbench.text import format_config
 
 HELP = "list the catalog's blocks and models"
 
@@ -20,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="name wildcard to leave out")
     parser.add_argument("--family", choices=FAMILIES, help="only blocks or only models")
     parser.add_argument("--tag", action="append", default=[], help="only entries carrying this tag (repeatable: all must match)")
-    parser.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
+    add_format_option(parser, "the entries")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,28 +13,27 @@ from pathlib import Path
 
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
-from modbench.commands.options import add_config_options, parse_int_list, parse_name_list, parse_overrides, unique
+from modbench.commands.options import add_config_options, add_format_option, parse_int_list, parse_name_list, parse_overrides, unique
+from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
-from modbench.metrics.core import DEVICES, DTYPES, METRICS
+from modbench.metrics.registry import MEASUREMENTS, TABLE_METRICS
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
-from modbench.output import FORMATS, render
+from modbench.output import render
 from modbench.results import DEFAULT_RESULTS_DIR, read_run, run_path
-from modbench.runner import EntrySpec, RunOutcome, progress_for, resume_run, run_plugins, summary
+from modbench.run import RunOutcome, resume_run, run_plugins
+from modbench.spec import DEVICES, DTYPES, EntrySpec
 
 HELP = "measure catalog entries: params, MACs/FLOPs, latency, memory"
 
-TABLE_COLUMNS = [
-    "entry", "batch", "device", "dtype", "mode", "status", "params", "macs", "flops",
-    "flops_elementwise", "latency_ms", "latency_iqr_ms", "throughput", "peak_bytes", "unsupported_ops", "error",
-]
+TABLE_COLUMNS = ["entry", "batch", "device", "dtype", "mode", "status", *TABLE_METRICS, "error"]
 DEFAULT_TIME_LIMIT_S = 600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="catalog entries to measure")
     parser.add_argument("--all", action="store_true", help="measure the whole catalog")
-    parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
+    parser.add_argument("--metrics", default=",".join(MEASUREMENTS), help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
     add_config_options(parser)
     parser.add_argument(
         "--input-shape", metavar="SHAPE",
@@ -42,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_run_options(parser)
     parser.add_argument("--resume", metavar="RUN", help="finish an interrupted run (its id or file): measure only what it lacks")
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    add_format_option(parser)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +54,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="shorter warm-up and timing: rougher latencies, a whole catalog in seconds")
     parser.add_argument(
         "--time-limit", type=float, metavar="SECONDS",
-        help=f"per-measurement limit; one that overruns is killed and recorded as timeout (default {DEFAULT_TIME_LIMIT_S:g})",
+        help="per-measurement limit, counted from when the measuring process has started and built the entry "
+        f"(start-up is not counted); one that overruns is killed and recorded as timeout (default {DEFAULT_TIME_LIMIT_S:g})",
+    )
+    parser.add_argument(
+        "--reuse-worker", action="store_true",
+        help="measure every entry in one child process instead of a fresh one each: saves the start-up "
+        "(importing torch, a few seconds per entry) but an entry that patches torch or changes threads can skew the next",
     )
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where runs are saved (default {DEFAULT_RESULTS_DIR}/)")
 
@@ -73,8 +78,6 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
 
     Without ``--batch`` they are measured at ``default_batch``.
     """
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
     return run_measurements(
         specs,
         batches=parse_int_list(args.batch, "batch") if args.batch is not None else [default_batch],
@@ -85,7 +88,8 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         threads=args.threads,
         quick=args.quick,
         results_dir=args.results_dir,
-        time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
+        time_limit=DEFAULT_TIME_LIMIT_S if args.time_limit is None else args.time_limit,
+        reuse_worker=args.reuse_worker,
         plugins=args.plugin,
         progress=progress_for(sys.stderr),
     )
@@ -126,4 +130,4 @@ def resume(args: argparse.Namespace) -> RunOutcome:
     for plugin in run_plugins(log):
         if plugin not in loaded:
             load_plugin(plugin)
-    return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit)
+    return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit, reuse_worker=args.reuse_worker)

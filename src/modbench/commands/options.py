@@ -1,4 +1,4 @@
-"""Options shared by the sub-commands that build catalog entries (``--set``, ``--hw``, ``--batch``...)."""
+"""Options shared by the sub-commands: entry configs (``--set``, ``--hw``), lists of names and numbers, ``--format``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from modbench.errors import UsageError
+from modbench.output import FORMAT_HELP, FORMATS
 
 T = TypeVar("T")
 
@@ -22,6 +23,11 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         help="override a config value of the entries (repeatable); `modbench list --format json` shows the keys",
     )
     parser.add_argument("--hw", type=int, metavar="N", help="input height and width (same as --set hw=N)")
+
+
+def add_format_option(parser: argparse.ArgumentParser, what: str = "the results") -> None:
+    """``--format``: one of :data:`modbench.output.FORMATS`, the same for every command."""
+    parser.add_argument("--format", choices=FORMATS, default="table", help=f"how {what} are printed ({FORMAT_HELP})")
 
 
 def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:

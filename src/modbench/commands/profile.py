@@ -9,23 +9,23 @@ from pathlib import Path
 
 import torch
 
-from modbench.catalog.registry import format_config
-from modbench.commands.options import add_config_options, parse_overrides
+from modbench.commands.options import add_config_options, add_format_option, parse_overrides
 from modbench.errors import UsageError
-from modbench.metrics.core import DEVICES
 from modbench.metrics.sentinel import Sentinel
 from modbench.metrics.state import MODES
 from modbench.metrics.target import entry_target
 from modbench.output import render
-from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.paths import writable_dir
+from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
+from modbench.spec import DEVICES
+from modbench.text import format_config
 
 HELP = "profile catalog entries with torch.profiler: traces for TensorBoard/Perfetto and top-operator tables"
 
 DEFAULT_LOGDIR = "reports/traces"
 DEFAULT_REPORT_DIR = "reports/profiles"
-TEXT_FORMATS = ("table", "markdown")
+MACHINE_FORMATS = ("json", "csv")  # one flat list of operator rows on stdout; the notes go to stderr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, default=10, help="operators per summary table (default %(default)s)")
     parser.add_argument("--compare", action="store_true", help="also compare every later entry with the first, op by op")
     parser.add_argument("--gzip", action="store_true", help="write .pt.trace.json.gz (TensorBoard and Perfetto read both)")
-    parser.add_argument("--format", choices=TEXT_FORMATS, default="table", help="how the summaries are printed")
+    add_format_option(parser, "the summaries (json and csv: one row per operator shown, tagged with its entry and table)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     on_device = args.device == "cuda"
     sentinel = Sentinel(args.threads or torch.get_num_threads())
     sentinel.calibrate()  # the quiet reference, before anything is profiled
+    machine = args.format in MACHINE_FORMATS
+    notes = sys.stderr if machine else sys.stdout
+    rows: list[dict[str, object]] = []
     results = []
     for target in targets:  # each summary is saved as soon as its profile is done
         result = profile_target(
@@ -80,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
         for warning in result.active_steps.warnings(result.sentinel):
             print(f"warning: {result.entry}: {warning}", file=sys.stderr)
         saved = save(report_dir, result.run, summary_text(result, "markdown", args.top, on_device), all_ops_csv(result))
-        print(summary_text(result, args.format, args.top, on_device))
-        print(f"saved {', '.join(str(path) for path in saved)}\n")
+        if machine:
+            rows += summary_rows(result, args.top, on_device)
+        else:
+            print(summary_text(result, args.format, args.top, on_device))
+        print(f"saved {', '.join(str(path) for path in saved)}\n", file=notes)
     if args.compare:
         first = results[0]
         for other in results[1:]:
@@ -92,9 +98,15 @@ def run(args: argparse.Namespace) -> int:
                 comparison_text(first, other, "markdown", on_device),
                 render(compare_ops(first.ops, other.ops, (first.entry, other.entry), on_device), "csv"),
             )
-            print(comparison_text(first, other, args.format, on_device))
-            print(f"saved {', '.join(str(path) for path in saved)}\n")
-    print(f"open the traces: tensorboard --logdir {args.logdir} --host 127.0.0.1 --port 6006")
+            if machine:
+                compared = compare_ops(first.ops, other.ops, (first.entry, other.entry), on_device)
+                rows += [{"entry": f"{first.entry} vs {other.entry}", "table": "compare", **row} for row in compared]
+            else:
+                print(comparison_text(first, other, args.format, on_device))
+            print(f"saved {', '.join(str(path) for path in saved)}\n", file=notes)
+    if machine:
+        print(render(rows, args.format))
+    print(f"open the traces: tensorboard --logdir {args.logdir} --host 127.0.0.1 --port 6006", file=notes)
     return 0
 
 
@@ -135,6 +147,12 @@ def _machine_line(result: TraceResult) -> str:
     state = "busy" if reading.noisy else "quiet"
     load = f", other work on {reading.other_cores:.1f} of {reading.cpus} cores" if reading.to_dict()["other_cores"] is not None else ""
     return f"{state} (noise sentinel {reading.slowdown:+.0%} against quiet{load})"
+
+
+def summary_rows(result: TraceResult, top: int, on_device: bool) -> list[dict[str, object]]:
+    """The rows of :func:`summary_text`'s two tables, each tagged with its entry and table, for json and csv."""
+    tagged = [("time", top_by_time(result.ops, top, on_device)), ("memory", top_by_memory(result.ops, top, on_device))]
+    return [{"entry": result.entry, "table": table, **row} for table, found in tagged for row in found]
 
 
 def comparison_text(first: TraceResult, second: TraceResult, fmt: str, on_device: bool) -> str:

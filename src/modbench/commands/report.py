@@ -24,14 +24,17 @@ from modbench.claims.check import Plan, Request, claim_requests, merge, run_plan
 from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
+from modbench.claims.verdict import Results
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
+from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
-from modbench.metrics.core import DEVICES, METRICS
+from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
 from modbench.paths import writable_dir
-from modbench.report import RunInfo, judge_devices, load_run_infos, write_report
+from modbench.report.build import judge_devices, write_report
+from modbench.report.run_info import RunInfo, load_run_infos
 from modbench.results import load_runs
-from modbench.runner import progress_for
+from modbench.spec import DEVICES
 
 HELP = "measure the catalog and every claim, and write claims.md, catalog.md/.csv and report.html"
 
@@ -56,7 +59,7 @@ def report_plan(claims: tuple[Claim, ...], quick: bool) -> Plan:
     curves with the full plan unless ``quick``. It runs as two runs (:func:`run_plans`), so that
     the first, all catalog entries, is resumable (``modbench measure --resume``).
     """
-    every = frozenset(METRICS)
+    every = frozenset(MEASUREMENTS)
     catalog = []
     for name in list_entries():
         catalog.append(Request(Side.of(name), every, quick=True))

@@ -16,18 +16,10 @@ import numpy as np
 import pandas as pd
 
 from modbench.history.table import COLUMNS, empty_history
+from modbench.metrics.registry import HISTORY_METRICS, SPREAD_COLUMNS
 from modbench.notices import warn
 from modbench.results import load_runs
 
-# metric column -> (kind, unit); latency's spread is the record's own interquartile range.
-METRICS = {
-    "latency_ms": ("time", "ms"),
-    "peak_bytes": ("memory", "bytes"),
-    "activation_bytes": ("memory", "bytes"),
-    "params": ("count", "parameters"),
-    "macs": ("count", "MACs"),
-    "flops": ("count", "FLOPs"),
-}
 KEY_LABEL = ("entry", "batch", "mode", "device", "dtype", "threads")
 
 
@@ -41,7 +33,8 @@ def read_store(results_dir: str | Path) -> pd.DataFrame:
              f"(e.g. {records.loc[dates.isna(), 'timestamp'].iloc[0]!r}); left out of the history")
     records = records.assign(timestamp=dates)[dates.notna()]
     rows: list[dict[str, Any]] = []
-    for metric, (kind, unit) in METRICS.items():
+    for declared in HISTORY_METRICS:
+        metric, kind, unit = declared.column, declared.kind, declared.unit
         measured = records[records[metric].notna()]
         if measured.empty:
             continue
@@ -93,14 +86,15 @@ def _noise_state(group: pd.DataFrame) -> dict[str, Any]:
 
 
 def _spread(group: pd.DataFrame, metric: str, values: np.ndarray) -> float:
-    """The interquartile range behind a commit's value: the larger of latency's own and that of repeated records.
+    """The interquartile range behind a commit's value: the larger of the metric's own spread and that of repeated records.
 
     A record's own IQR is the spread within one run; repeated runs also show the spread between
     runs, which on a shared machine is usually the larger.
     """
     spreads = [0.0]
-    if metric == "latency_ms" and group["latency_iqr_ms"].notna().any():
-        spreads.append(float(group["latency_iqr_ms"].median()))
+    spread = SPREAD_COLUMNS.get(metric)
+    if spread is not None and group[spread].notna().any():
+        spreads.append(float(group[spread].median()))
     if len(values) > 1:
         q25, q75 = np.percentile(values, [25, 75])
         spreads.append(float(q75 - q25))

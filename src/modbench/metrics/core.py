@@ -1,102 +1,35 @@
-"""Measure one target at one key (batch, device, dtype, mode, threads) into one :class:`Record`."""
+"""Measure one spec (a target at one batch size, device, dtype, mode and thread count) into one :class:`Record`."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import torch
 
 from modbench.environment import current_environment
-from modbench.errors import UsageError, closest
+from modbench.errors import UsageError
 from modbench.metrics.counting import count_ops
 from modbench.metrics.latency import time_step
 from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
-from modbench.metrics.state import MODES
 from modbench.metrics.steps import pinned_threads, placed
-from modbench.metrics.target import Target
-from modbench.records import Record, RecordKey, canonical_config
-
-METRICS = ("params", "flops", "latency", "memory")
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-DEVICES = ("cpu", "cuda")
+from modbench.records import Latency, Record
+from modbench.spec import DTYPES, Spec
 
 
-@dataclass(frozen=True)
-class Settings:
-    """How to measure: which metrics, where, at which precision, in which mode, on how many threads."""
-
-    metrics: tuple[str, ...] = METRICS
-    device: str = "cpu"
-    dtype: str = "fp32"
-    mode: str = "infer"
-    threads: int = field(default_factory=torch.get_num_threads)
-    quick: bool = False
-
-    def __post_init__(self) -> None:
-        check_metrics(self.metrics)
-        _check_choice("device", self.device, DEVICES)
-        _check_choice("dtype", self.dtype, tuple(DTYPES))
-        _check_choice("mode", self.mode, MODES)
-        if self.threads < 1:
-            raise UsageError(f"threads must be a positive integer, got {self.threads}")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
-
-
-def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
-    """``metrics`` as a tuple once each is known to be one of :data:`METRICS`; none at all is a usage error too."""
-    chosen = tuple(metrics)
-    if not chosen:
-        raise UsageError(f"no metric given; choose from: {', '.join(METRICS)} (e.g. --metrics params,flops)")
-    for metric in chosen:
-        _check_choice("metric", metric, METRICS)
-    return chosen
-
-
-def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        hints = closest(value, choices) or list(choices)
-        raise UsageError(f"unknown {what} {value!r}; choose from: {', '.join(choices)} (closest: {', '.join(hints)})")
-
-
-class Keyed(Protocol):
-    """What a record key needs: an entry name and a config (a :class:`Target`, or a runner's ``EntrySpec``)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def config(self) -> dict[str, Any]: ...
-
-
-def record_key(target: Keyed, batch: int, settings: Settings) -> RecordKey:
-    """The key a measurement of ``target`` at ``batch`` under ``settings`` is stored under."""
-    return RecordKey(
-        entry=target.name,
-        config=canonical_config(target.config),
-        batch=batch,
-        device=settings.device,
-        dtype=settings.dtype,
-        mode=settings.mode,
-        threads=settings.threads,
-    )
-
-
-def measure_target(target: Target, batch: int, settings: Settings) -> Record:
-    """Measure ``target`` at ``batch``: every metric in ``settings.metrics``, in one record.
+def measure_spec(spec: Spec) -> Record:
+    """Measure ``spec``: every measurement in its settings, in one record under its key.
 
     Operations are counted on the module as built (counts do not depend on device or dtype);
     then the module and its inputs move to the record's device and dtype, and parameters,
     latency and memory are measured there, all at ``settings.threads`` CPU threads.
-    Raises :class:`UsageError` when the target cannot be built or cannot take its input.
+    Raises :class:`UsageError` when the target cannot be built or cannot take its input, and
+    when a timed entry sets the thread count itself (its record would name a count it did not run at).
     """
-    module, inputs = target.checked_build(batch)
-    record = Record(key=record_key(target, batch, settings), env=current_environment(settings.device))
+    target, batch, settings = spec.target(), spec.batch, spec.settings
+    record = Record(key=spec.key, env=current_environment(settings.device))
     input_grad = target.input_grad
     with pinned_threads(settings.threads):
+        module, inputs = target.checked_build(batch)
+        _check_threads_kept(spec)
         if "flops" in settings.metrics:
             ops = count_ops(module, inputs, settings.mode)
             record.macs = ops.macs
@@ -115,14 +48,12 @@ def measure_target(target: Target, batch: int, settings: Settings) -> Record:
             record.buffers = counts.buffers
             record.param_bytes = counts.param_bytes
         if "latency" in settings.metrics:
-            latency = time_step(
+            timed = time_step(
                 module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad
             )
-            record.latency_ms = latency.median_ms
-            record.latency_iqr_ms = latency.iqr_ms
-            record.runs = latency.runs
-            record.throughput = latency.throughput(batch)
-            record.gflops_achieved = achieved_gflops(record.flops, latency.median_s, settings.mode)
+            record.latency = Latency(timed.samples_s, timed.calls_per_sample)
+            record.throughput = record.latency.throughput(batch)
+            record.gflops_achieved = achieved_gflops(record.flops, record.latency.median_s, settings.mode)
         if "memory" in settings.metrics:
             memory = peak_memory(
                 module, inputs, settings.mode, settings.device,
@@ -132,6 +63,22 @@ def measure_target(target: Target, batch: int, settings: Settings) -> Record:
             record.activation_bytes = memory.activation_bytes
             record.param_bytes = memory.param_bytes
     return record
+
+
+def _check_threads_kept(spec: Spec) -> None:
+    """Refuse to time an entry whose build or forward changed the pinned thread count (``torch.set_num_threads``).
+
+    ``torch.utils.benchmark`` pins the count once per timing and restores it after, so such an
+    entry would be timed at its own count while its record says ``threads`` = the pinned one.
+    Counts do not depend on threads and are kept.
+    """
+    in_force = torch.get_num_threads()
+    if in_force != spec.settings.threads and {"latency", "memory"} & set(spec.settings.metrics):
+        raise UsageError(
+            f"{spec.key.entry} changed the CPU thread count to {in_force} (torch.set_num_threads in its build or "
+            f"forward), so it cannot be timed at the {spec.settings.threads} threads pinned; remove that call from the entry"
+        )
+    torch.set_num_threads(spec.settings.threads)
 
 
 def achieved_gflops(flops: int | None, seconds: float, mode: str) -> float | None:

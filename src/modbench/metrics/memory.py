@@ -8,7 +8,7 @@ Definitions, the same on every device:
   any moment (outputs, intermediates, workspaces, and in ``train`` the saved tensors and gradients).
 * ``activation_bytes``: bytes allocated by the forward and still held when it returns: the
   outputs in ``infer``; the outputs plus every tensor saved for backward in ``train``.
-* ``param_bytes``: bytes of the parameters at their dtype.
+* ``param_bytes``: bytes of the parameters at their dtype (:func:`modbench.metrics.params.count_parameters`).
 
 How the step's bytes are seen:
 
@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
 import torch
 from torch import nn
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
+from modbench.metrics.params import count_parameters
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import Inputs, forward, make_step, step_inputs, synchronize, training_loss
 
@@ -76,7 +78,7 @@ def peak_memory(
     return MemoryStats(
         peak_bytes=resident + held_peak,
         activation_bytes=held_after_forward,
-        param_bytes=sum(p.numel() * p.element_size() for p in module.parameters()),
+        param_bytes=count_parameters(module).param_bytes,
         resident_bytes=resident,
     )
 

@@ -6,6 +6,7 @@ A :class:`Target` is built either from a catalog entry (name + ``--set`` overrid
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from modbench.catalog.registry import first_line, format_config, get_entry
+from modbench.catalog import get_entry
 from modbench.errors import UsageError
+from modbench.text import first_line, format_config
 
 Inputs = tuple[torch.Tensor, ...]
 
@@ -130,7 +132,9 @@ def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape
 def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name: str | None = None) -> Target:
     """Any module with example inputs; other batch sizes repeat the first sample along dim 0.
 
-    It is treated as a block: in a training step its inputs' gradient is computed too.
+    It is treated as a block: in a training step its inputs' gradient is computed too. Every
+    build is a deep copy, so measuring never touches the caller's module: a training step's
+    gradients, a forward that edits its weights or buffers, flags that measuring flips.
     """
     inputs: Inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
     if not inputs:
@@ -141,4 +145,13 @@ def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name
             return inputs
         return tuple(t[:1].expand(batch, *t.shape[1:]).clone() for t in inputs)
 
-    return Target(name=name or type(module).__name__, config={}, build=lambda: module, make_inputs=make_inputs)
+    def build() -> nn.Module:
+        try:
+            return copy.deepcopy(module)
+        except Exception as error:
+            raise UsageError(
+                f"{name or type(module).__name__} cannot be copied ({first_line(error)}); modbench measures a copy "
+                "so that your module is not changed: make it deep-copyable (copy.deepcopy)"
+            ) from error
+
+    return Target(name=name or type(module).__name__, config={}, build=build, make_inputs=make_inputs)

@@ -26,9 +26,7 @@ from typing import Any
 import torch
 from torch.profiler import ProfilerActivity, profile, schedule, tensorboard_trace_handler
 
-from modbench.catalog.registry import first_line
 from modbench.errors import UsageError
-from modbench.metrics.core import Settings
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import make_step, pinned_threads, placed, step_inputs, synchronize
 from modbench.metrics.target import Inputs, Target, describe_shapes
@@ -36,6 +34,8 @@ from modbench.metrics.sentinel import Sentinel, SentinelReading
 from modbench.paths import writable_dir
 from modbench.profiling.steps import ActiveSteps
 from modbench.profiling.summary import OpStat, op_stats
+from modbench.spec import Settings
+from modbench.text import first_line
 
 KINETO_NOTICE = "USDT:"
 

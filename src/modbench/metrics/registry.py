@@ -1,0 +1,91 @@
+"""Every metric modbench reports, declared once.
+
+A *measurement* is what a user asks for with ``--metrics`` (``params``, ``flops``, ``latency``,
+``memory``): one piece of work in :func:`modbench.metrics.core.measure_target`. A *metric* is one
+column of a record that some measurement fills. Each metric is declared here with its unit, its
+kind, whether it depends on the device it was measured on, the column holding its spread, whether
+a table shows it by default, and whether history and asv track it. Everything else derives from
+this table: the CLI's ``--metrics`` choices, the ``measure`` table's columns, the claims' column
+sources, device-dependent and spread columns, the history series and the asv ``track_`` names.
+
+Adding a metric: declare it here, fill it in the producing measurement (and the record field).
+
+This module is plain data: it imports nothing, so the CLI can offer choices without torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MEASUREMENTS = ("params", "flops", "latency", "memory")
+"""What ``--metrics`` chooses from, in the order they are measured and listed."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One record column: what it holds, in which unit, and who produces it.
+
+    ``kind`` groups metrics for history and plots: ``count`` (exact, device-free), ``time``,
+    ``rate``, ``memory`` or ``note`` (text or lists, never compared). ``producers`` are the
+    measurements that must run for the column to be filled (``gflops_achieved`` needs FLOPs and
+    a latency). ``history`` marks the metrics tracked as history series; ``asv`` is the name of
+    the asv ``track_`` benchmark that tracks the same number (counts only: asv times its own way).
+    """
+
+    column: str
+    unit: str
+    kind: str
+    producers: tuple[str, ...]
+    device_dependent: bool = False
+    spread: str | None = None
+    table: bool = False
+    history: bool = False
+    asv: str | None = None
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("params", "parameters", "count", ("params",), table=True, history=True, asv="track_params"),
+    Metric("params_trainable", "parameters", "count", ("params",)),
+    Metric("buffers", "elements", "count", ("params",)),
+    Metric("param_bytes", "bytes", "memory", ("params",)),
+    Metric("macs", "MACs", "count", ("flops",), table=True, history=True, asv="track_macs"),
+    Metric("macs_fvcore", "MACs", "count", ("flops",)),
+    Metric("flops", "FLOPs", "count", ("flops",), table=True, history=True, asv="track_flops"),
+    Metric("flops_matmul", "FLOPs", "count", ("flops",)),
+    Metric("flops_elementwise", "FLOPs", "count", ("flops",), table=True),
+    Metric("latency_ms", "ms", "time", ("latency",), device_dependent=True, spread="latency_iqr_ms", table=True, history=True),
+    Metric("latency_iqr_ms", "ms", "time", ("latency",), device_dependent=True, table=True),
+    Metric("runs", "calls", "count", ("latency",)),
+    Metric("throughput", "samples/s", "rate", ("latency",), device_dependent=True, table=True),
+    Metric("gflops_achieved", "GFLOP/s", "rate", ("latency", "flops"), device_dependent=True),
+    Metric("peak_bytes", "bytes", "memory", ("memory",), device_dependent=True, table=True, history=True, asv="track_peak_bytes"),
+    Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True),
+    Metric("unsupported_ops", "", "note", ("flops",), table=True),
+    Metric("zero_cost_ops", "", "note", ("flops",)),
+    Metric("counter_note", "", "note", ("flops",)),
+)
+
+BY_COLUMN: dict[str, Metric] = {metric.column: metric for metric in METRICS}
+
+COLUMN_SOURCES: dict[str, tuple[str, ...]] = {m.column: m.producers for m in METRICS if m.kind != "note"}
+"""Which measurements produce each numeric column (what a claim reading that column must ask for)."""
+
+DEVICE_METRICS: frozenset[str] = frozenset(m.column for m in METRICS if m.device_dependent)
+"""Columns whose value depends on the device measured on (a claim compares them on one device only)."""
+
+SPREAD_COLUMNS: dict[str, str] = {m.column: m.spread for m in METRICS if m.spread is not None}
+"""Column → the column holding its spread."""
+
+TABLE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.table)
+"""Metric columns a results table shows by default (the rest stay in JSON and CSV)."""
+
+HISTORY_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.history)
+"""Metrics followed across commits by ``modbench history``."""
+
+ASV_TRACKS: dict[str, Metric] = {m.asv: m for m in METRICS if m.asv is not None}
+"""asv ``track_`` benchmark name → the metric it tracks."""
+
+
+def columns_of(measurement: str) -> tuple[str, ...]:
+    """The columns ``measurement`` fills (alone or with another measurement)."""
+    return tuple(m.column for m in METRICS if measurement in m.producers)

@@ -1,0 +1,174 @@
+"""A run's life cycle: measure specs in order so nothing measured is lost, save each record, resume.
+
+* **Durability.** Each record is appended to the run file (see :mod:`modbench.results`) and
+  fsynced the moment it arrives.
+* **Isolation.** Catalog entries are measured in a :class:`~modbench.run.worker.Worker`, a fresh
+  one for every entry unless :attr:`RunOptions.reuse_worker`; an entry's batch and mode sweep
+  shares its worker. A worker that died or was killed is replaced.
+* **Interrupts.** On Ctrl-C the worker is killed, the measurement in flight is recorded as
+  ``interrupted``, and the run stops. Everything measured before is on disk.
+* **Resume.** The run file's header holds the plan; :func:`resume_run` measures only the keys
+  that have no ``ok`` record yet and appends to the same file.
+
+Modules given as objects (the Python API) cannot be rebuilt in another process; they are
+measured in this one, with the same failure recording but no time limit.
+
+Progress is reported to a :class:`Progress` observer; this base class is silent, and the
+commands' bar and line reporters (:mod:`modbench.commands.progress`) subclass it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from modbench.errors import UsageError
+from modbench.records import Record
+from modbench.results import RunLog, RunWriter, read_run
+from modbench.resultset import ResultSet
+from modbench.run.plan import RunOptions
+from modbench.run.worker import Worker, execute, failure_record
+from modbench.spec import Spec, Subject
+
+
+class Progress:
+    """Observes a run's progress; this base class is silent (the Python API's default)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+
+    def begin(self, spec: Spec) -> None:
+        pass
+
+    def end(self, spec: Spec, record: Record) -> None:
+        self.done += 1
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced: every record (earlier ones too, when resumed), and whether it was interrupted."""
+
+    records: list[Record] = field(default_factory=list)
+    interrupted: bool = False
+    run_id: str | None = None
+    path: Path | None = None
+
+    @property
+    def failures(self) -> list[Record]:
+        return [r for r in self.records if not r.ok]
+
+    @property
+    def results(self) -> ResultSet:
+        """The records as a result set, indexed by key."""
+        return ResultSet(self.records, self.run_id)
+
+
+class _Workers:
+    """The child process measuring the current entry: kept for its specs, replaced for the next entry."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.worker: Worker | None = None
+        self.subject: Subject | None = None
+
+    def measure(self, spec: Spec) -> Record:
+        fresh_entry = self.subject is not None and spec.subject != self.subject and not self.options.reuse_worker
+        if self.worker is not None and (fresh_entry or not self.worker.alive):
+            self.stop()
+        if self.worker is None:
+            self.worker = Worker(self.options.plugins)
+        self.subject = spec.subject
+        return self.worker.measure(spec, self.options.time_limit)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
+def run_specs(
+    specs: Sequence[Spec], writer: RunWriter | None = None, options: RunOptions = RunOptions(), progress: Progress | None = None
+) -> RunOutcome:
+    """Measure ``specs`` in order, keeping (and writing) each record as it arrives.
+
+    A KeyboardInterrupt stops the run and is reported in the outcome, not raised.
+    """
+    progress = progress or Progress()
+    outcome = RunOutcome(run_id=writer.run_id if writer else None, path=writer.path if writer else None)
+    workers = _Workers(options)
+    in_flight: Spec | None = None
+
+    def keep(record: Record) -> None:
+        if writer is not None:
+            writer.append(record)
+        outcome.records.append(record)
+
+    progress.start(len(specs))
+    try:
+        for spec in specs:
+            in_flight = spec
+            progress.begin(spec)
+            record = workers.measure(spec) if options.isolate and spec.portable else execute(spec)
+            keep(record)
+            in_flight = None
+            progress.end(spec, record)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        if in_flight is not None and not (outcome.records and outcome.records[-1].key == in_flight.key):
+            keep(failure_record(in_flight, "interrupted", "interrupted (SIGINT) while this was being measured"))
+    finally:
+        workers.stop()
+        progress.close()
+    return outcome
+
+
+def start_run(
+    specs: Sequence[Spec], results_dir: str | Path | None, options: RunOptions = RunOptions(), progress: Progress | None = None
+) -> RunOutcome:
+    """Measure ``specs`` as a new run, saved under ``results_dir`` (``None``: kept in memory only)."""
+    options = replace(options, plugins=tuple(str(Path(p).resolve()) for p in options.plugins))
+    if results_dir is None:
+        return run_specs(specs, None, options, progress)
+    plan = [spec.to_plan() for spec in specs] if all(spec.portable for spec in specs) else None
+    meta = {"plugins": list(options.plugins), "time_limit": options.time_limit, "isolate": options.isolate}
+    with RunWriter.create(Path(results_dir), plan, **meta) as writer:
+        return run_specs(specs, writer, options, progress)
+
+
+def resume_run(log: RunLog, *, progress: Progress | None = None, time_limit: float | None = None, reuse_worker: bool = False) -> RunOutcome:
+    """Finish the run ``log`` was read from: measure each planned key without an ``ok`` record, append to its file.
+
+    The run's own plugins must already be loaded (see :func:`run_plugins`); ``time_limit``
+    replaces the run's own when given.
+    """
+    if log.header is None:
+        raise UsageError(f"{log.path} holds no run header, so no plan to finish; start the run again")
+    header = log.header
+    if header.get("plan") is None:
+        raise UsageError(f"run {log.run_id} cannot be resumed: it has no plan (it measured modules given as Python objects)")
+    done = {record.key for record in log.latest() if record.ok}
+    pending = [spec for spec in map(Spec.from_plan, header["plan"]) if spec.key not in done]
+    options = RunOptions(
+        isolate=header.get("isolate", True),
+        time_limit=time_limit if time_limit is not None else header.get("time_limit"),
+        reuse_worker=reuse_worker,
+        plugins=tuple(header.get("plugins", [])),
+    )
+    with RunWriter(log.path, log.run_id) as writer:
+        fresh = run_specs(pending, writer, options, progress)
+    merged = read_run(log.path).latest()
+    return RunOutcome(records=merged, interrupted=fresh.interrupted, run_id=log.run_id, path=log.path)
+
+
+def run_plugins(log: RunLog) -> list[str]:
+    """The plugin files the run ``log`` was read from loaded."""
+    return list((log.header or {}).get("plugins", []))

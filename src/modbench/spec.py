@@ -1,0 +1,157 @@
+"""What to measure, as frozen data, and the one key a measurement of it is stored under.
+
+* :class:`EntrySpec`: a catalog entry at a config (overrides of its defaults) and, optionally,
+  an input shape replacing its example input. Plain data, so a child process rebuilds the module
+  from it and a run header can plan it.
+* :class:`Settings`: the knobs: which measurements, device, dtype, mode, CPU threads, quick timing.
+* :class:`Spec`: a subject (an ``EntrySpec``, or a :class:`~modbench.metrics.target.Target` built
+  from a module given as a Python object) at one batch size under one ``Settings``. Its ``key``
+  (a :class:`~modbench.records.RecordKey`) is derived here and nowhere else: the runner, the run
+  file, resume, the result set, claims and history all meet on it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from modbench.catalog import get_entry
+from modbench.errors import UsageError, closest
+from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.state import MODES
+from modbench.metrics.target import Target, entry_target, with_input_shape
+from modbench.records import RecordKey, canonical_config
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to measure: which measurements, where, at which precision, in which mode, on how many threads."""
+
+    metrics: tuple[str, ...] = MEASUREMENTS
+    device: str = "cpu"
+    dtype: str = "fp32"
+    mode: str = "infer"
+    threads: int = field(default_factory=torch.get_num_threads)
+    quick: bool = False
+
+    def __post_init__(self) -> None:
+        check_metrics(self.metrics)
+        check_choice("device", self.device, DEVICES)
+        check_choice("dtype", self.dtype, tuple(DTYPES))
+        check_choice("mode", self.mode, MODES)
+        if self.threads < 1:
+            raise UsageError(f"threads must be a positive integer, got {self.threads}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+
+
+def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    """``metrics`` as a tuple once each is a known measurement; none at all is a usage error too."""
+    chosen = tuple(metrics)
+    if not chosen:
+        raise UsageError(f"no metric given; choose from: {', '.join(MEASUREMENTS)} (e.g. --metrics params,flops)")
+    for metric in chosen:
+        check_choice("metric", metric, MEASUREMENTS)
+    return chosen
+
+
+def check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
+    """A usage error naming the closest choices unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        hints = closest(value, choices) or list(choices)
+        raise UsageError(f"unknown {what} {value!r}; choose from: {', '.join(choices)} (closest: {', '.join(hints)})")
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """A catalog entry at a config, as plain data: a child process rebuilds the target from it."""
+
+    name: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+    input_shape: tuple[int, ...] | None = None
+
+    @classmethod
+    def of(cls, name: str, overrides: dict[str, Any] | None = None, input_shape: Sequence[int] | None = None) -> EntrySpec:
+        return cls(name, tuple(sorted((overrides or {}).items())), tuple(input_shape) if input_shape else None)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The entry's full config with the overrides applied (checked, without building anything), and the input shape given."""
+        return with_input_shape(get_entry(self.name).config(dict(self.overrides)), self.input_shape)
+
+    def target(self) -> Target:
+        return _entry_target(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_target(spec: EntrySpec) -> Target:
+    # Cached: a batch sweep or several modes of one entry would otherwise validate it each time.
+    return entry_target(spec.name, dict(spec.overrides), spec.input_shape)
+
+
+Subject = EntrySpec | Target
+"""What a spec measures: a catalog entry (rebuilt anywhere) or a module given as an object (this process only)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One measurement to make: a subject at one batch size under one ``Settings``, and its key."""
+
+    subject: Subject
+    batch: int
+    settings: Settings
+    key: RecordKey = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        config = self.subject.config
+        key = RecordKey(
+            entry=self.subject.name,
+            config=canonical_config(config),
+            batch=self.batch,
+            device=self.settings.device,
+            dtype=self.settings.dtype,
+            mode=self.settings.mode,
+            threads=self.settings.threads,
+        )
+        object.__setattr__(self, "key", key)
+
+    @property
+    def portable(self) -> bool:
+        """Whether another process can rebuild the subject (a catalog entry), so it can be isolated and planned."""
+        return isinstance(self.subject, EntrySpec)
+
+    def target(self) -> Target:
+        return self.subject.target() if isinstance(self.subject, EntrySpec) else self.subject
+
+    @property
+    def label(self) -> str:
+        where = "" if self.key.device == "cpu" and self.key.dtype == "fp32" else f" {self.key.device} {self.key.dtype}"
+        return f"{self.key.entry} (batch {self.key.batch}, {self.key.mode}{where})"
+
+    def to_plan(self) -> dict[str, Any]:
+        """This spec as JSON-able data for a run header; only catalog entries can be planned."""
+        if not isinstance(self.subject, EntrySpec):
+            raise TypeError("only catalog entries can be planned; a module given as an object lives in this process")
+        settings = asdict(self.settings)
+        settings["metrics"] = list(settings["metrics"])
+        return {
+            "entry": self.subject.name,
+            "overrides": dict(self.subject.overrides),
+            "input_shape": list(self.subject.input_shape) if self.subject.input_shape else None,
+            "batch": self.batch,
+            "settings": settings,
+        }
+
+    @classmethod
+    def from_plan(cls, item: dict[str, Any]) -> Spec:
+        """The inverse of :meth:`to_plan`."""
+        subject = EntrySpec.of(item["entry"], item["overrides"], item["input_shape"])
+        settings = Settings(**{**item["settings"], "metrics": tuple(item["settings"]["metrics"])})
+        return cls(subject, item["batch"], settings)

@@ -1,0 +1,27 @@
+"""Text helpers every layer uses (errors, tables, messages); this module imports nothing of modbench."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of an exception message, for one-line errors."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def format_config(config: Mapping[str, Any]) -> str:
+    """``key=value`` pairs, sorted, for messages and tables."""
+    return ", ".join(f"{key}={value}" for key, value in sorted(config.items()))
+
+
+def format_number(value: float) -> str:
+    """A measured number in 4 significant digits (exponent form for tiny or huge values)."""
+    if math.isinf(value):
+        return "∞"
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.3e}"
+    return f"{value:.4g}"
