@@ -19,10 +19,17 @@ from benchmarks import bench_catalog
 from modbench.catalog import list_entries
 from modbench.history import analyse, read_asv_results
 from modbench.history.table import git_order
+from modbench.metrics.registry import ASV_TRACKS
 from tests.asv_repo import BENCHMARKS, MACHINE, SLOWED_ENTRY, build_test_repo, run_asv_over_commits
 
 ROOT = Path(__file__).resolve().parents[1]
 CHEAP = "linear"
+
+
+def test_the_suites_track_benchmarks_are_the_metrics_the_registry_declares_for_asv() -> None:
+    tracks = {name: getattr(bench_catalog.Counts, name) for name in dir(bench_catalog.Counts) if name.startswith("track_")}
+    assert set(tracks) == set(ASV_TRACKS)
+    assert {name: track.unit for name, track in tracks.items()} == {name: metric.unit for name, metric in ASV_TRACKS.items()}
 
 
 def test_the_suite_covers_the_catalog_exactly() -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from benchmarks.bench_catalog import HEAVY_MODELS  # the one list of heavy entries, shared with the asv suite
 from modbench.catalog import get_entry, list_entries
 from modbench.metrics.counting import count_ops
 from modbench.metrics.params import count_parameters
 
-HEAVY = {"resnet50", "resnet50_cbam", "googlenet", "ghostnet", "mobilenetv3_large", "nin", "nin_fc_head", "signal_cnn", "signal_cnn_gmlp", "vit_tiny"}
 # The papers' ImageNet-sized models run here on a smaller image (the same layers; a few seconds
 # less each); tests/test_catalog_papers.py counts them at the papers' sizes.
 SMALL_INPUT = {
@@ -21,7 +21,7 @@ SMALL_INPUT = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in list_entries()])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY_MODELS else n for n in list_entries()])
 def test_entry_builds_runs_and_is_counted(name: str) -> None:
     entry = get_entry(name)
     module, config = entry.build({"hw": SMALL_INPUT[name]} if name in SMALL_INPUT else None)

@@ -84,8 +84,3 @@ HISTORY_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.history)
 
 ASV_TRACKS: dict[str, Metric] = {m.asv: m for m in METRICS if m.asv is not None}
 """asv ``track_`` benchmark name → the metric it tracks."""
-
-
-def columns_of(measurement: str) -> tuple[str, ...]:
-    """The columns ``measurement`` fills (alone or with another measurement)."""
-    return tuple(m.column for m in METRICS if measurement in m.producers)

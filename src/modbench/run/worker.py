@@ -1,14 +1,19 @@
 """Measure one spec, here or in a child process, and turn whatever goes wrong into a record.
 
-* **Isolation.** A :class:`Worker` is a child process (``spawn``: a fresh interpreter, no forked
-  OpenMP or CUDA state). The parent waits for its result with the time limit; an overrun is
+* **Isolation.** A :class:`Worker` is a child process forked from a ``forkserver`` that has
+  imported torch, the catalog and the metrics but never run an operator (so no OpenMP or CUDA
+  state is forked): a fresh worker costs a fork, not a second of imports, which is what makes a
+  fresh worker per entry affordable. The worker takes the parent's current directory and
+  environment. Where there is no forkserver (Windows), workers are spawned. The parent waits
+  for its result with the time limit; an overrun is
   killed (``timeout``), a child that dies (a segfault, an abort) is ``failed`` with the exit
   signal, an exception in the measurement is ``failed``, or ``oom`` for an out-of-memory error.
 * **The time limit counts the measurement only.** The child imports torch and the catalog and
   builds the entry's target, then says "started"; the limit runs from there. Start-up has its own
   bound (:data:`STARTUP_LIMIT_S`).
-* **The child dies with its parent**: on Linux the kernel kills it when the parent exits
-  (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread exits it when its parent changes.
+* **The child dies with its parent**: on Linux the kernel kills it when the process that forked
+  it exits (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread exits it when its parent
+  changes. The forkserver exits as soon as the modbench process is gone, so the chain holds.
 * **The child's stdout is the parent's stderr** (redirected at the file-descriptor level), so an
   entry or a plugin that prints cannot corrupt ``--format json`` on the parent's stdout.
 * **Interrupts belong to the parent**: SIGINT is blocked while the child starts (a blocked
@@ -106,10 +111,11 @@ class Worker:
     """A child process that measures the specs it is sent, one at a time."""
 
     def __init__(self, plugins: Sequence[str] = ()) -> None:
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         self._conn, child_conn = context.Pipe()
+        where = (os.getcwd(), dict(os.environ))
         self.process = context.Process(
-            target=_worker_main, args=(child_conn, tuple(plugins), os.getpid()), name="modbench-worker", daemon=True
+            target=_worker_main, args=(child_conn, tuple(plugins), where), name="modbench-worker", daemon=True
         )
         with _sigint_blocked():
             self.process.start()
@@ -154,6 +160,15 @@ class Worker:
         return self._conn.recv()
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """The forkserver, preloaded with this module (torch, catalog, metrics); ``spawn`` where there is none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _exit_reason(code: int | None) -> str:
     if code == -signal.SIGKILL:
         return "killed by SIGKILL, which is what the kernel's out-of-memory killer sends"
@@ -175,8 +190,9 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent() -> None:
     """Exit when the parent does: the kernel's parent-death signal on Linux, and a watchdog thread everywhere."""
+    parent = os.getppid()
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
@@ -186,16 +202,18 @@ def _die_with_parent(parent: int) -> None:
             time.sleep(0.5)
         os._exit(1)
 
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
     threading.Thread(target=watch, name="modbench-parent-watchdog", daemon=True).start()
 
 
-def _worker_main(conn: Connection, plugins: tuple[str, ...], parent: int) -> None:
+def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, dict[str, str]]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since the start; pending ones are dropped
-    _die_with_parent(parent)
+    _die_with_parent()
+    directory, environment = where  # the parent's now, not the forkserver's from when it started
+    os.chdir(directory)
+    os.environ.clear()
+    os.environ.update(environment)
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what entries print must not reach the parent's stdout
     for plugin in plugins:
