@@ -131,7 +131,12 @@ class Latency:
     @classmethod
     def from_dict(cls, flat: dict[str, Any]) -> Latency | None:
         """The latency in a flat record (``None`` if it has none); a record without samples keeps its stored summary."""
+        for name in ("latency_ms", "latency_iqr_ms", "runs", "latency_calls_per_sample"):
+            if not _number_or_none(flat.get(name)):
+                raise TypeError(f"{name} has the wrong type")
         samples = flat.get("latency_samples_s")
+        if samples is not None and not (isinstance(samples, list) and all(_number_or_none(t) and t is not None for t in samples)):
+            raise TypeError("latency_samples_s has the wrong type")
         calls = flat.get("latency_calls_per_sample") or 1
         if samples:
             return cls(tuple(float(s) for s in samples), int(calls))
@@ -140,6 +145,10 @@ class Latency:
         iqr = flat.get("latency_iqr_ms")
         stored = (flat["latency_ms"] / 1e3, (iqr or 0.0) / 1e3, int(flat.get("runs") or 0))
         return cls((), int(calls), stored)
+
+
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 LATENCY_COLUMNS = ("latency_ms", "latency_iqr_ms", "runs", "latency_samples_s", "latency_calls_per_sample")
