@@ -75,3 +75,13 @@ def test_every_format_renders_the_tree() -> None:
     assert [row["module"] for row in parsed] == ["", "0", "1", "1.body", "2"] and parsed[0]["entry"] == "net"
     data = json.loads(render_module_rows(rows, "json"))
     assert data[3]["module"] == "1.body" and data[3]["depth"] == 2 and data[3]["macs"] == rows[3].macs
+
+
+def test_a_catalog_entry_gives_its_tree() -> None:
+    from modbench.metrics.by_module import target_rows
+    from modbench.metrics.target import entry_target
+
+    rows = target_rows(entry_target("vit_block", {"d_model": 16, "heads": 2, "seq_len": 5}), 2, "infer", depth=1)
+    assert [row.module for row in rows] == ["", "norm1", "attention", "norm2", "mlp"]
+    assert rows[2].macs == 2 * 5 * 4 * 16 * 16 + 2 * 2 * 5 * 5 * 16  # projections and attention (fast path)
+    assert rows[0].macs == sum(row.macs for row in rows[1:])

@@ -15,8 +15,9 @@ from typing import Any
 
 from torch import nn
 
-from modbench.metrics.counting import OpCounts
+from modbench.metrics.counting import OpCounts, count_ops
 from modbench.metrics.params import count_parameters
+from modbench.metrics.target import Target
 from modbench.output import render
 
 DEFAULT_DEPTH = 2
@@ -57,6 +58,12 @@ def module_rows(module: nn.Module, counts: OpCounts, depth: int | None = DEFAULT
             flops_elementwise=elementwise.get(path, 0),
         ))
     return rows
+
+
+def target_rows(target: Target, batch: int, mode: str, depth: int | None = DEFAULT_DEPTH) -> list[ModuleRow]:
+    """Build ``target`` at ``batch``, count one ``mode`` step, and return its module tree down to ``depth``."""
+    module, inputs = target.checked_build(batch)
+    return module_rows(module, count_ops(module, inputs, mode, input_grad=target.input_grad), depth)
 
 
 def _ancestors(path: str) -> list[str]:
