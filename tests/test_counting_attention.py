@@ -231,3 +231,43 @@ def test_linear_train_step_counts_both_gradient_products() -> None:
 
 def test_infer_counts_no_backward() -> None:
     assert count_ops(nn.Linear(3, 2), (torch.randn(1, 3),)).flops_backward is None
+
+
+def test_nested_tensor_fast_path_is_flagged_as_unpriced_work() -> None:
+    # with a padding mask, nn.TransformerEncoder in eval packs the batch into a nested tensor and
+    # skips the padded tokens; that path is not priced, and says so instead of counting 0 silently
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 2, 32, batch_first=True), 2)
+    padding = torch.zeros(2, 6, dtype=torch.bool)
+    padding[0, 4:] = True
+
+    class Padded(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.encoder(x, src_key_padding_mask=padding)
+
+    counts = count_ops(Padded(), (torch.randn(2, 6, 16),))
+    assert "_transformer_encoder_layer_fwd" in counts.unpriced_ops
+
+
+def test_a_fused_op_whose_replay_fails_is_unpriced_not_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    from modbench.metrics import fused
+
+    def broken(counter: object, bound: object) -> None:
+        raise RuntimeError("no meta kernel")
+
+    monkeypatch.setitem(fused.FUSED_PRICES, "_native_multi_head_attention", broken)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    class SelfAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mha = mha
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.mha(x, x, x)[0]
+
+    counts = count_ops(SelfAttention(), (torch.randn(2, 5, 8),))
+    assert counts.unsupported_ops == counts.unpriced_ops == ("_native_multi_head_attention",)
