@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from modbench.metrics.by_module import module_rows, render_module_rows
+from modbench.metrics.by_module import module_rows, module_table, render_module_table
 from modbench.metrics.counting import count_ops
 
 
@@ -66,15 +66,19 @@ def test_negative_depth_is_refused() -> None:
 
 
 def test_every_format_renders_the_tree() -> None:
-    module = net()
-    rows = module_rows(module, count_ops(module, (torch.randn(1, 4),)), depth=2)
-    table = render_module_rows(rows, "table")
+    from modbench.metrics.target import module_target
+
+    rows = module_table([module_target(net(), torch.randn(3, 4), name="net")], [3], ["infer", "train"], depth=2)
+    table = render_module_table(rows, "table")
+    assert "net (batch 3, infer)" in table and "net (batch 3, train)" in table
     assert "(total)" in table and "· 1.body" in table and "Residual" in table
-    assert render_module_rows(rows, "markdown").startswith("| module")
-    parsed = list(csv.DictReader(io.StringIO(render_module_rows(rows, "csv", {"entry": "net"}))))
-    assert [row["module"] for row in parsed] == ["", "0", "1", "1.body", "2"] and parsed[0]["entry"] == "net"
-    data = json.loads(render_module_rows(rows, "json"))
-    assert data[3]["module"] == "1.body" and data[3]["depth"] == 2 and data[3]["macs"] == rows[3].macs
+    markdown = render_module_table(rows, "markdown")
+    assert markdown.startswith("## net (batch 3, infer)") and "| module" in markdown
+    parsed = list(csv.DictReader(io.StringIO(render_module_table(rows, "csv"))))
+    assert [row["module"] for row in parsed[:5]] == ["", "0", "1", "1.body", "2"]
+    assert {row["mode"] for row in parsed} == {"infer", "train"} and parsed[0]["entry"] == "net"
+    data = json.loads(render_module_table(rows, "json"))
+    assert data[3]["module"] == "1.body" and data[3]["depth"] == 2 and data[3]["macs"] == 3 * (8 * 16 + 16 * 8)
 
 
 def test_a_catalog_entry_gives_its_tree() -> None:

@@ -177,3 +177,25 @@ def test_untraceable_module_is_counted_and_the_cross_check_says_why_it_failed() 
 def test_unknown_cross_check_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="fvcore"):
         count_ops(nn.ReLU(), (torch.randn(2),), cross_check="fvcor")
+
+
+def test_a_train_record_counts_its_backward_and_fills_gflops_achieved() -> None:
+    from modbench.metrics.core import measure_spec
+    from modbench.metrics.target import module_target
+    from modbench.spec import Settings, Spec
+
+    target = module_target(nn.Linear(32, 64), torch.randn(4, 32), name="lin")
+    record = measure_spec(Spec(target, 4, Settings(metrics=("flops", "latency"), mode="train", quick=True, threads=1)))
+    macs = 4 * 32 * 64
+    assert record.flops == 2 * macs and record.macs == macs
+    # grad input and grad weight products, the bias gradient (a sum over the batch), the loss's two sums
+    assert record.flops_backward == 2 * 2 * macs + 4 * 64 + 4 * 64 + 1
+    assert record.gflops_achieved is not None and record.gflops_achieved > 0
+    assert record.gflops_achieved * record.latency_ms / 1e3 * 1e9 == pytest.approx(record.flops + record.flops_backward)
+
+
+def test_settings_refuse_an_unknown_cross_check() -> None:
+    from modbench.spec import Settings
+
+    with pytest.raises(UsageError, match="cross-check"):
+        Settings(cross_check="thop")

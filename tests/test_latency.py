@@ -63,9 +63,10 @@ def test_the_record_carries_latency_and_its_derived_columns() -> None:
 
 
 def test_achieved_gflops_is_left_empty_where_it_would_mislead() -> None:
-    assert achieved_gflops(None, 1e-3, "infer") is None
-    assert achieved_gflops(10**9, 1e-3, "train") is None  # the backward is not counted
-    assert achieved_gflops(10**9, 1e-3, "infer") == pytest.approx(1000.0)
+    assert achieved_gflops(None, None, 1e-3, "infer") is None
+    assert achieved_gflops(10**9, None, 1e-3, "train") is None  # no backward count: the step's FLOPs are unknown
+    assert achieved_gflops(10**9, None, 1e-3, "infer") == pytest.approx(1000.0)
+    assert achieved_gflops(10**9, 2 * 10**9, 1e-3, "train") == pytest.approx(3000.0)  # forward + loss + backward
 
 
 def test_interleaved_rounds_alternate_the_order_and_keep_every_sample() -> None:

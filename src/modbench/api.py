@@ -21,6 +21,7 @@ from torch import nn
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.metrics.steps import pinned_threads
+from modbench.metrics.by_module import DEFAULT_DEPTH, module_table
 from modbench.metrics.target import module_target
 from modbench.results import records_frame
 from modbench.run import Progress, RunOptions, RunOutcome, plan_specs, start_run
@@ -34,7 +35,8 @@ def measure(
     metrics: str | Sequence[str] = MEASUREMENTS,
     device: str = "cpu",
     dtype: str = "fp32",
-    batch: int | Sequence[int] = 1,
+    batch: int | Sequence[int] | None = None,
+    batch_dim: int = 0,
     mode: str | Sequence[str] = "infer",
     threads: int | None = None,
     quick: bool = False,
@@ -42,10 +44,20 @@ def measure(
     name: str | None = None,
     results_dir: str | Path | None = None,
     time_limit: float | None = None,
+    cross_check: str | None = None,
+    by_module: bool = False,
+    depth: int | None = DEFAULT_DEPTH,
 ) -> pd.DataFrame:
     """Measure a module (with ``example_inputs``) or catalog entries (by name, with ``config`` overrides).
 
-    ``batch`` and ``mode`` may be lists: one row per combination. The module given is not
+    A module is measured on its inputs as given: the batch is their size along ``batch_dim``
+    (default 0; 1 for a sequence-first input), and the record's config keeps their shapes. A
+    ``batch`` sweep resizes the inputs along ``batch_dim`` only. Catalog entries default to batch 1.
+    ``batch`` and ``mode`` may be lists: one row per combination. ``cross_check="fvcore"`` also
+    counts the MACs with fvcore (``macs_fvcore``; a disagreement in ``counter_note``).
+    ``by_module=True`` returns the per-module table instead (params, MACs, FLOPs and element-wise
+    FLOPs of each submodule down to ``depth``, one row per submodule, entry, batch and mode;
+    nothing is timed or saved). The module given is not
     changed: a copy is measured, so its weights, ``.grad`` and flags stay as they were, and
     this process's thread count is put back whatever the module's forward does. With
     ``results_dir`` the records are also saved as a run there; with ``time_limit`` (seconds)
@@ -57,17 +69,24 @@ def measure(
     if isinstance(module_or_name, nn.Module):
         if example_inputs is None:
             raise UsageError("measuring a module needs example inputs: modbench.measure(module, torch.randn(...))")
-        target = module_target(module_or_name, example_inputs, name)
+        target = module_target(module_or_name, example_inputs, name, batch_dim)
+        given = target.batch
         with pinned_threads(torch.get_num_threads()):
-            target.checked_build(1)  # inputs the module cannot take are the caller's mistake, not a failed measurement
+            target.checked_build(given)  # inputs the module cannot take are the caller's mistake, not a failed measurement
         subjects: list[Subject] = [target]
     else:
+        given = 1
         names = [module_or_name] if isinstance(module_or_name, str) else list(module_or_name)
         subjects = [EntrySpec.of(entry, config) for entry in names]
+    batches = [given] if batch is None else [batch] if isinstance(batch, int) else list(batch)
+    modes = [mode] if isinstance(mode, str) else list(mode)
+    if by_module:
+        targets = [subject.target() if isinstance(subject, EntrySpec) else subject for subject in subjects]
+        return pd.DataFrame(module_table(targets, batches, modes, depth))
     outcome = run_measurements(
         subjects,
-        batches=[batch] if isinstance(batch, int) else list(batch),
-        modes=[mode] if isinstance(mode, str) else list(mode),
+        batches=batches,
+        modes=modes,
         metrics=[metrics] if isinstance(metrics, str) else list(metrics),
         device=device,
         dtype=dtype,
@@ -76,6 +95,7 @@ def measure(
         results_dir=results_dir,
         time_limit=time_limit,
         isolate=time_limit is not None,
+        cross_check=cross_check,
     )
     if outcome.interrupted:
         raise KeyboardInterrupt
@@ -98,6 +118,7 @@ def run_measurements(
     reuse_worker: bool = False,
     plugins: Sequence[str] = (),
     progress: Progress | None = None,
+    cross_check: str | None = None,
 ) -> RunOutcome:
     """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`)."""
     options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins))
@@ -108,6 +129,7 @@ def run_measurements(
             dtype=dtype,
             mode=mode,
             quick=quick,
+            cross_check=cross_check,
             **({"threads": threads} if threads is not None else {}),
         )
         for mode in modes

@@ -172,8 +172,10 @@ class Record:
     flops: int | None = None
     flops_matmul: int | None = None
     flops_elementwise: int | None = None
+    flops_backward: int | None = None
     unsupported_ops: list[str] = field(default_factory=list)
     zero_cost_ops: list[str] = field(default_factory=list)
+    unpriced_ops: list[str] = field(default_factory=list)
     counter_note: str | None = None
     latency: Latency | None = None
     throughput: float | None = None

@@ -21,7 +21,7 @@ import torch
 
 from modbench.catalog import get_entry
 from modbench.errors import UsageError, closest
-from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS
 from modbench.metrics.state import MODES
 from modbench.metrics.target import Target, entry_target, with_input_shape
 from modbench.records import RecordKey, canonical_config
@@ -32,7 +32,8 @@ DEVICES = ("cpu", "cuda")
 
 @dataclass(frozen=True)
 class Settings:
-    """How to measure: which measurements, where, at which precision, in which mode, on how many threads."""
+    """How to measure: which measurements, where, at which precision, in which mode, on how many threads,
+    and which second counter (if any) cross-checks the MACs."""
 
     metrics: tuple[str, ...] = MEASUREMENTS
     device: str = "cpu"
@@ -40,9 +41,12 @@ class Settings:
     mode: str = "infer"
     threads: int = field(default_factory=torch.get_num_threads)
     quick: bool = False
+    cross_check: str | None = None
 
     def __post_init__(self) -> None:
         check_metrics(self.metrics)
+        if self.cross_check is not None:
+            check_choice("cross-check", self.cross_check, CROSS_CHECKS)
         check_choice("device", self.device, DEVICES)
         check_choice("dtype", self.dtype, tuple(DTYPES))
         check_choice("mode", self.mode, MODES)

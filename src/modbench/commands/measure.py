@@ -16,7 +16,8 @@ from modbench.catalog import list_entries, load_plugin
 from modbench.commands.options import add_config_options, add_format_option, parse_int_list, parse_name_list, parse_overrides, unique
 from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
-from modbench.metrics.registry import MEASUREMENTS, TABLE_METRICS
+from modbench.metrics.by_module import DEFAULT_DEPTH, module_table, render_module_table
+from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, TABLE_METRICS
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
 from modbench.output import render
@@ -40,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="replace the example input, e.g. 8x3x64x64: the first size is the batch unless --batch is given",
     )
     add_run_options(parser)
+    parser.add_argument(
+        "--by-module", action="store_true",
+        help="print params, MACs and FLOPs of every submodule as a tree instead of measuring records",
+    )
+    parser.add_argument("--depth", type=int, help=f"with --by-module: how deep the tree goes (default {DEFAULT_DEPTH}; 0: the whole module only)")
     parser.add_argument("--resume", metavar="RUN", help="finish an interrupted run (its id or file): measure only what it lacks")
     add_format_option(parser)
 
@@ -63,6 +69,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "(importing torch, a few seconds per entry) but an entry that patches torch or changes threads can skew the next",
     )
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where runs are saved (default {DEFAULT_RESULTS_DIR}/)")
+    parser.add_argument(
+        "--cross-check", choices=CROSS_CHECKS,
+        help="also count MACs with a second counter (fvcore: a torch.jit trace, slower) and note any disagreement",
+    )
 
 
 def selected_names(args: argparse.Namespace) -> list[str]:
@@ -92,6 +102,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         reuse_worker=args.reuse_worker,
         plugins=args.plugin,
         progress=progress_for(sys.stderr),
+        cross_check=args.cross_check,
     )
 
 
@@ -100,6 +111,11 @@ def report_outcome(outcome: RunOutcome) -> int:
     for record in outcome.failures:
         if record.status != "interrupted":
             print(f"modbench: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): {summary(record)}", file=sys.stderr)
+    for record in outcome.records:
+        if record.unpriced_ops:
+            print(f"modbench: warning: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): "
+                  f"{', '.join(record.unpriced_ops)} ran on real tensors but no price is known, so MACs and FLOPs "
+                  "leave that work out (see unsupported_ops)", file=sys.stderr)
     if outcome.path is not None:
         print(f"modbench: run {outcome.run_id} saved in {outcome.path}", file=sys.stderr)
     if outcome.interrupted:
@@ -110,6 +126,10 @@ def report_outcome(outcome: RunOutcome) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.depth is not None and not args.by_module:
+        raise UsageError("--depth sets the depth of the --by-module tree; add --by-module")
+    if args.by_module:
+        return print_module_tables(args)
     if args.resume:
         outcome = resume(args)
     else:
@@ -131,3 +151,18 @@ def resume(args: argparse.Namespace) -> RunOutcome:
         if plugin not in loaded:
             load_plugin(plugin)
     return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit, reuse_worker=args.reuse_worker)
+
+
+def print_module_tables(args: argparse.Namespace) -> int:
+    """``--by-module``: count each entry × mode × batch once and print its module tree (nothing is saved)."""
+    if args.resume:
+        raise UsageError("--by-module prints a module tree and saves no run; drop --resume")
+    depth = DEFAULT_DEPTH if args.depth is None else args.depth
+    if depth < 0:
+        raise UsageError(f"--depth must be 0 or more, got {depth}")
+    overrides = parse_overrides(args)
+    input_shape = parse_shape(args.input_shape) if args.input_shape else None
+    targets = [EntrySpec.of(name, overrides, input_shape).target() for name in selected_names(args)]
+    batches = parse_int_list(args.batch, "batch") if args.batch is not None else [input_shape[0] if input_shape else 1]
+    print(render_module_table(module_table(targets, batches, parse_name_list(args.mode), depth), args.format))
+    return 0

@@ -74,17 +74,34 @@ def _ancestors(path: str) -> list[str]:
     return ["", *(".".join(parts[: index + 1]) for index in range(len(parts)))]
 
 
-def render_module_rows(rows: Sequence[ModuleRow], fmt: str, extra: dict[str, Any] | None = None) -> str:
-    """``rows`` in ``fmt``: table and Markdown indent each module by its depth; CSV and JSON keep the
-    dotted path and the depth as fields, with ``extra`` (e.g. the entry name) in front of each row."""
-    if fmt in ("table", "markdown"):
-        shown = [{**asdict(row), "module": _tree_label(row)} for row in rows]
-        return render(shown, fmt, columns=COLUMNS)
-    return render([{**(extra or {}), **asdict(row)} for row in rows], fmt)
+def module_table(targets: Sequence[Target], batches: Sequence[int], modes: Sequence[str],
+                 depth: int | None = DEFAULT_DEPTH) -> list[dict[str, Any]]:
+    """One row per submodule of each target × mode × batch, each led by ``entry``, ``batch`` and ``mode``."""
+    return [
+        {"entry": target.name, "batch": batch, "mode": mode, **asdict(row)}
+        for target in targets for mode in modes for batch in batches
+        for row in target_rows(target, batch, mode, depth)
+    ]
 
 
-def _tree_label(row: ModuleRow) -> str:
-    if not row.module:
+def render_module_table(rows: Sequence[dict[str, Any]], fmt: str) -> str:
+    """``rows`` of :func:`module_table` in ``fmt``. CSV and JSON keep every field (the dotted path,
+    the depth); table and Markdown give each entry × batch × mode a heading and indent the tree."""
+    if fmt not in ("table", "markdown"):
+        return render(rows, fmt)
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["entry"], row["batch"], row["mode"]), []).append(row)
+    parts = []
+    for (entry, batch, mode), group in groups.items():
+        shown = [{**row, "module": _tree_label(row["module"], row["depth"])} for row in group]
+        heading = f"{entry} (batch {batch}, {mode})"
+        parts.append(("## " if fmt == "markdown" else "") + heading + "\n\n" + render(shown, fmt, columns=COLUMNS))
+    return "\n\n".join(parts)
+
+
+def _tree_label(path: str, depth: int) -> str:
+    if not path:
         return "(total)"
     # a visible mark per level below the first: table renderers strip leading whitespace
-    return "· " * (row.depth - 1) + row.module
+    return "· " * (depth - 1) + path

@@ -31,14 +31,16 @@ def measure_spec(spec: Spec) -> Record:
         module, inputs = target.checked_build(batch)
         _check_threads_kept(spec)
         if "flops" in settings.metrics:
-            ops = count_ops(module, inputs, settings.mode)
+            ops = count_ops(module, inputs, settings.mode, input_grad=input_grad, cross_check=settings.cross_check)
             record.macs = ops.macs
             record.macs_fvcore = ops.macs_fvcore
             record.flops = ops.flops
             record.flops_matmul = ops.flops_matmul
             record.flops_elementwise = ops.flops_elementwise
+            record.flops_backward = ops.flops_backward
             record.unsupported_ops = list(ops.unsupported_ops)
             record.zero_cost_ops = list(ops.zero_cost_ops)
+            record.unpriced_ops = list(ops.unpriced_ops)
             record.counter_note = ops.counter_note
         module, inputs = placed(module, inputs, settings.device, DTYPES[settings.dtype])
         if "params" in settings.metrics:
@@ -53,7 +55,7 @@ def measure_spec(spec: Spec) -> Record:
             )
             record.latency = Latency(timed.samples_s, timed.calls_per_sample)
             record.throughput = record.latency.throughput(batch)
-            record.gflops_achieved = achieved_gflops(record.flops, record.latency.median_s, settings.mode)
+            record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)
         if "memory" in settings.metrics:
             memory = peak_memory(
                 module, inputs, settings.mode, settings.device,
@@ -81,13 +83,12 @@ def _check_threads_kept(spec: Spec) -> None:
     torch.set_num_threads(spec.settings.threads)
 
 
-def achieved_gflops(flops: int | None, seconds: float, mode: str) -> float | None:
+def achieved_gflops(flops: int | None, flops_backward: int | None, seconds: float, mode: str) -> float | None:
     """FLOPs per second of the timed step, in GFLOP/s; ``None`` unless FLOPs were counted for that step.
 
-    The counters count one forward pass, which is the whole of an ``infer`` step; a ``train``
-    step's backward is not counted, so dividing a forward count by its time would understate
-    the rate by an unknown factor.
+    An ``infer`` step is one forward (``flops``); a ``train`` step is the forward, the loss and
+    the backward (``flops + flops_backward``, both counted at the dispatch level).
     """
-    if flops is None or mode != "infer":
+    if flops is None or (mode == "train" and flops_backward is None):
         return None
-    return flops / seconds / 1e9
+    return (flops + (flops_backward if mode == "train" else 0)) / seconds / 1e9

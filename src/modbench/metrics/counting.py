@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from modbench.errors import UsageError, closest
 from modbench.metrics.op_counter import OpCounter, Tally
+from modbench.metrics.registry import CROSS_CHECKS
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import step_inputs, training_loss
+from modbench.spec import check_choice
 
 Inputs = tuple[torch.Tensor, ...]
-
-CROSS_CHECKS = ("fvcore",)
 
 # fvcore and the dispatch count agree to the op on everything both know; allow rounding only.
 AGREEMENT_TOLERANCE = 0.001
@@ -66,14 +65,6 @@ class OpCounts:
     modules: tuple[ModuleCount, ...] = ()
 
 
-def check_cross_check(name: str | None) -> str | None:
-    """``name`` when it is a known cross-check (or ``None``); otherwise a usage error naming the choices."""
-    if name is not None and name not in CROSS_CHECKS:
-        hints = closest(name, CROSS_CHECKS) or list(CROSS_CHECKS)
-        raise UsageError(f"unknown cross-check {name!r}; choose from: {', '.join(CROSS_CHECKS)} (closest: {', '.join(hints)})")
-    return name
-
-
 def count_ops(module: nn.Module, inputs: Inputs, mode: str = "infer", *, input_grad: bool = True,
               cross_check: str | None = None) -> OpCounts:
     """Count one step of ``module`` on ``inputs`` in ``mode``, leaving its state unchanged.
@@ -81,7 +72,8 @@ def count_ops(module: nn.Module, inputs: Inputs, mode: str = "infer", *, input_g
     ``input_grad``: in train mode, whether the backward also computes the inputs' gradient (a
     block's does, a model's does not), as the timed step does.
     """
-    check_cross_check(cross_check)
+    if cross_check is not None:
+        check_choice("cross-check", cross_check, CROSS_CHECKS)
     counter = OpCounter(module)
     note = None
     with warnings.catch_warnings(), preserved_state(module, mode), preserved_grads(module):

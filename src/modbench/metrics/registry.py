@@ -20,6 +20,9 @@ from dataclasses import dataclass
 MEASUREMENTS = ("params", "flops", "latency", "memory")
 """What ``--metrics`` chooses from, in the order they are measured and listed."""
 
+CROSS_CHECKS = ("fvcore",)
+"""Second counters that ``--cross-check`` may run beside modbench's own count (see :mod:`modbench.metrics.counting`)."""
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -53,6 +56,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("flops", "FLOPs", "count", ("flops",), table=True, history=True, asv="track_flops"),
     Metric("flops_matmul", "FLOPs", "count", ("flops",)),
     Metric("flops_elementwise", "FLOPs", "count", ("flops",), table=True),
+    Metric("flops_backward", "FLOPs", "count", ("flops",)),
     Metric("latency_ms", "ms", "time", ("latency",), device_dependent=True, spread="latency_iqr_ms", table=True, history=True),
     Metric("latency_iqr_ms", "ms", "time", ("latency",), device_dependent=True, table=True),
     Metric("runs", "calls", "count", ("latency",)),
@@ -62,6 +66,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True),
     Metric("unsupported_ops", "", "note", ("flops",), table=True),
     Metric("zero_cost_ops", "", "note", ("flops",)),
+    Metric("unpriced_ops", "", "note", ("flops",), table=True),
     Metric("counter_note", "", "note", ("flops",)),
 )
 

@@ -26,7 +26,8 @@ class Target:
     """A module ready to measure: its name, config, a builder, and inputs per batch size.
 
     ``input_grad``: whether a training step also computes the inputs' gradient. A block sits
-    inside a network, so it does; a model's inputs are data, so they do not.
+    inside a network, so it does; a model's inputs are data, so they do not. ``batch``: the batch
+    size its example inputs come at, measured when no other is asked for.
     """
 
     name: str
@@ -34,6 +35,7 @@ class Target:
     build: Callable[[], nn.Module]
     make_inputs: Callable[[int], Inputs]
     input_grad: bool = True
+    batch: int = 1
 
     def checked_build(self, batch: int = 1) -> tuple[nn.Module, Inputs]:
         """Build the module and its inputs and run one eval forward, so a bad shape fails early.
@@ -129,8 +131,46 @@ def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape
     )
 
 
-def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name: str | None = None) -> Target:
-    """Any module with example inputs; other batch sizes repeat the first sample along dim 0.
+def example_batch(inputs: Inputs, batch_dim: int = 0) -> int:
+    """The batch size of example inputs: the first input's size along ``batch_dim``."""
+    first = inputs[0]
+    if not -first.dim() <= batch_dim < max(first.dim(), 1):
+        raise UsageError(
+            f"batch_dim={batch_dim} is not a dimension of the first input (shape {tuple(first.shape)}); "
+            "name the dimension that holds the samples, e.g. batch_dim=1 for a sequence-first input"
+        )
+    return first.shape[batch_dim] if first.dim() else 1
+
+
+def _has_batch(tensor: torch.Tensor, batch_dim: int, batch: int) -> bool:
+    """Whether ``tensor`` holds ``batch`` samples along ``batch_dim`` (a shared mask or a scalar does not)."""
+    return tensor.dim() > 0 and -tensor.dim() <= batch_dim < tensor.dim() and tensor.shape[batch_dim] == batch
+
+
+def described_inputs(inputs: Inputs, batch_dim: int) -> dict[str, Any]:
+    """The config entries that say what a module was measured on: each input's shape with its batch
+    dimension as ``B`` (the record's ``batch`` gives it), and the batch dimension when it is not 0."""
+    batch = example_batch(inputs, batch_dim)
+    shapes = []
+    for tensor in inputs:
+        sizes = [str(size) for size in tensor.shape]
+        if _has_batch(tensor, batch_dim, batch):
+            sizes[batch_dim] = "B"
+        shapes.append("x".join(sizes) or "scalar")
+    described: dict[str, Any] = {"input_shape": " + ".join(shapes)}
+    if batch_dim != 0:
+        described["batch_dim"] = batch_dim
+    return described
+
+
+def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name: str | None = None,
+                  batch_dim: int = 0) -> Target:
+    """Any module with example inputs, measured as given at their own batch size.
+
+    The batch is the first input's size along ``batch_dim``. Another batch size (a sweep) resizes
+    only along that dimension, in every input that has the batch there: the samples are repeated
+    in turn (or the first ones kept, for a smaller batch). The input shapes are part of the
+    target's config, so the record keeps them.
 
     It is treated as a block: in a training step its inputs' gradient is computed too. Every
     build is a deep copy, so measuring never touches the caller's module: a training step's
@@ -139,11 +179,13 @@ def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name
     inputs: Inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
     if not inputs:
         raise UsageError("measuring a module needs example inputs; pass example_inputs=torch.randn(...)")
+    given = example_batch(inputs, batch_dim)
 
     def make_inputs(batch: int) -> Inputs:
-        if batch == inputs[0].shape[0]:
+        if batch == given:
             return inputs
-        return tuple(t[:1].expand(batch, *t.shape[1:]).clone() for t in inputs)
+        samples = torch.arange(batch) % given
+        return tuple(t.index_select(batch_dim, samples) if _has_batch(t, batch_dim, given) else t for t in inputs)
 
     def build() -> nn.Module:
         try:
@@ -154,4 +196,5 @@ def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name
                 "so that your module is not changed: make it deep-copyable (copy.deepcopy)"
             ) from error
 
-    return Target(name=name or type(module).__name__, config={}, build=build, make_inputs=make_inputs)
+    return Target(name=name or type(module).__name__, config=described_inputs(inputs, batch_dim), build=build,
+                  make_inputs=make_inputs, batch=given)
