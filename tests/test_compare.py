@@ -73,3 +73,23 @@ def test_bad_comparisons_are_usage_errors(cli: Callable, tmp_path: Path) -> None
 def test_ratio() -> None:
     assert ratio(2, 3) == 1.5
     assert ratio(0, 3) is None and ratio(None, 3) is None and ratio(2, None) is None
+
+
+def test_latencies_are_compared_as_one_interleaved_pair_with_an_interval(cli: Callable, tmp_path: Path) -> None:
+    result = cli("compare", "relu", "swish", "--set", "channels=4", "--hw", "8", "--batch", "1,2", "--quick",
+                 "--threads", "1", "--metrics", "latency", "--results-dir", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["config_a"]["channels"] == 4 and report["config_b"]["channels"] == 4
+    records = {(r["entry"], r["batch"]): r for r in report["records"]}
+    for batch in (1, 2):
+        relu, swish = records[("relu", batch)], records[("swish", batch)]
+        assert relu["pair"] == swish["pair"] is not None  # one pair task per batch
+        assert len(relu["latency_round_s"]) == len(swish["latency_round_s"]) >= 5
+        assert relu["noisy"] in (True, False) and relu["sentinel_attempts"] >= 1
+        row = next(r for r in report["rows"] if r["metric"] == "latency_ms" and r["batch"] == batch)
+        per_round = sorted(b / a for a, b in zip(relu["latency_round_s"], swish["latency_round_s"]))
+        assert row["ratio_b_a"] == pytest.approx(per_round[len(per_round) // 2])  # the median of per-round ratios
+        assert row["ratio_low"] <= row["ratio_b_a"] <= row["ratio_high"] and row["paired_rounds"] == len(per_round)
+        assert row["noise"] == ("noisy" if relu["noisy"] or swish["noisy"] else "clean")
+    assert records[("relu", 1)]["pair"] != records[("relu", 2)]["pair"]

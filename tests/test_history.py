@@ -239,3 +239,22 @@ def test_modbench_runs_at_several_commits_make_a_history(tmp_path: Path) -> None
     assert frame["params"].iloc[0].startswith("entry=linear, batch=1, mode=infer, device=cpu")
     history = analyse([frame], ["store"])
     assert [(c.series.benchmark, c.commit, c.test) for c in history.changes] == [("latency_ms", "c" * 40, "iqr-bands")]
+
+
+def test_the_store_carries_the_sentinel_and_a_noisy_commit_is_not_a_regression(tmp_path: Path) -> None:
+    runs = (("a" * 40, 1.0, 0.01, False), ("b" * 40, 1.02, 0.0, False), ("c" * 40, 1.9, 0.6, True))
+    for hour, (commit, latency, slowdown, noisy) in enumerate(runs):
+        with RunWriter.create(tmp_path, plan=None) as writer:
+            writer.append(dataclasses.replace(_record(commit, hour, latency), sentinel_slowdown=slowdown, noisy=noisy))
+    with RunWriter.create(tmp_path, plan=None) as writer:  # a clean repeat at c: the clean run speaks for c
+        writer.append(dataclasses.replace(_record("c" * 40, 4, 1.01), sentinel_slowdown=0.02, noisy=False))
+    frame = read_store(tmp_path)
+    latency = frame[frame["benchmark"] == "latency_ms"].set_index("commit")
+    assert latency.loc["c" * 40, "noisy"] == False and latency.loc["c" * 40, "value"] == pytest.approx(1.01)  # noqa: E712
+    assert latency.loc["a" * 40, "slowdown"] == pytest.approx(0.01)
+    assert analyse([frame], ["store"]).regressions == []
+    with RunWriter.create(tmp_path, plan=None) as writer:  # only a noisy run at d: left out of the verdict
+        writer.append(dataclasses.replace(_record("d" * 40, 5, 3.0), sentinel_slowdown=0.9, noisy=True))
+    frame = read_store(tmp_path)
+    assert frame.set_index(["benchmark", "commit"]).loc[("latency_ms", "d" * 40), "noisy"] == True  # noqa: E712
+    assert analyse([frame], ["store"]).regressions == []

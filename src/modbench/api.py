@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from modbench.errors import UsageError
+from modbench.metrics.pairs import plan_pairs
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.metrics.steps import pinned_threads
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table
@@ -119,8 +120,13 @@ def run_measurements(
     plugins: Sequence[str] = (),
     progress: Progress | None = None,
     cross_check: str | None = None,
+    paired: bool = False,
 ) -> RunOutcome:
-    """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`)."""
+    """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`).
+
+    ``paired``: the subjects are compared, so at each mode and batch they are measured as one pair
+    task, their latencies in interleaved rounds (:mod:`modbench.metrics.pairs`).
+    """
     options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins))
     settings = [
         Settings(
@@ -134,4 +140,6 @@ def run_measurements(
         )
         for mode in modes
     ]
+    if paired and "latency" in metrics:
+        return start_run(plan_pairs(subjects, batches, settings), results_dir, options, progress)
     return start_run(plan_specs(subjects, batches, settings), results_dir, options, progress)

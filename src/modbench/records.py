@@ -75,12 +75,15 @@ class Latency:
 
     Each sample is one timed block divided by the ``calls_per_sample`` calls it ran. ``stored``
     is only for a record read from a run file written before samples were kept: the
-    ``(median_s, iqr_s, runs)`` it saved, which then stand in for the samples.
+    ``(median_s, iqr_s, runs)`` it saved, which then stand in for the samples. ``round_s`` is set
+    when the step was timed in interleaved rounds with another (:mod:`modbench.metrics.pairs`): the
+    median per-call time of each round, which pairs round by round with the other record's.
     """
 
     samples_s: tuple[float, ...]
     calls_per_sample: int = 1
     stored: tuple[float, float, int] | None = None
+    round_s: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.samples_s and self.stored is None:
@@ -126,6 +129,7 @@ class Latency:
             "runs": self.runs,
             "latency_samples_s": list(self.samples_s) if self.stored is None else None,
             "latency_calls_per_sample": self.calls_per_sample,
+            "latency_round_s": list(self.round_s) or None,
         }
 
     @classmethod
@@ -134,12 +138,14 @@ class Latency:
         for name in ("latency_ms", "latency_iqr_ms", "runs", "latency_calls_per_sample"):
             if not _number_or_none(flat.get(name)):
                 raise TypeError(f"{name} has the wrong type")
-        samples = flat.get("latency_samples_s")
-        if samples is not None and not (isinstance(samples, list) and all(_number_or_none(t) and t is not None for t in samples)):
-            raise TypeError("latency_samples_s has the wrong type")
+        for name in ("latency_samples_s", "latency_round_s"):
+            times = flat.get(name)
+            if times is not None and not (isinstance(times, list) and all(_number_or_none(t) and t is not None for t in times)):
+                raise TypeError(f"{name} has the wrong type")
+        samples, rounds = flat.get("latency_samples_s"), flat.get("latency_round_s")
         calls = flat.get("latency_calls_per_sample") or 1
         if samples:
-            return cls(tuple(float(s) for s in samples), int(calls))
+            return cls(tuple(float(s) for s in samples), int(calls), round_s=tuple(float(r) for r in rounds or ()))
         if flat.get("latency_ms") is None:
             return None
         iqr = flat.get("latency_iqr_ms")
@@ -151,7 +157,7 @@ def _number_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-LATENCY_COLUMNS = ("latency_ms", "latency_iqr_ms", "runs", "latency_samples_s", "latency_calls_per_sample")
+LATENCY_COLUMNS = ("latency_ms", "latency_iqr_ms", "runs", "latency_samples_s", "latency_calls_per_sample", "latency_round_s")
 """The flat columns a :class:`Latency` becomes (see :meth:`Latency.to_dict`)."""
 
 
@@ -182,6 +188,14 @@ class Record:
     gflops_achieved: float | None = None
     peak_bytes: int | None = None
     activation_bytes: int | None = None
+    # The noise sentinel around the latency (modbench.metrics.sentinel); None when no latency was timed.
+    sentinel_slowdown: float | None = None
+    other_cores_busy: float | None = None
+    cpu_steal: float | None = None
+    load_average: float | None = None
+    sentinel_attempts: int | None = None
+    noisy: bool | None = None
+    pair: str | None = None  # shared by the records of one interleaved pair (their latency_round_s pair up)
 
     @property
     def latency_ms(self) -> float | None:

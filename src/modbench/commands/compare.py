@@ -5,7 +5,11 @@ share ``in_channels``, ``out_channels`` and ``hw``, but only ``ghost`` has ``rat
 neither entry has is a usage error. ``--set-a`` and ``--set-b`` apply to one side only, so one
 entry can be compared with itself at another config (``compare ghost ghost --set-b ratio=4``).
 Both sides are measured in one saved run, at every batch and mode asked for, so each row
-compares the two at the same key.
+compares the two at the same key. At each batch and mode the two are one pair task
+(:mod:`modbench.metrics.pairs`): their latencies are timed in interleaved rounds in one process,
+and the latency ratio is the median of the per-round ratios with its bootstrap 95 % interval, so
+a change of machine load during the run cannot land on one side only. A row timed while the noise
+sentinel saw load says ``noisy``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from modbench.catalog import get_entry
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs
 from modbench.errors import UsageError
+from modbench.metrics.pairs import paired_estimate
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import format_cell, render
 from modbench.records import Record, canonical_config
@@ -78,16 +83,28 @@ def side_labels(names: tuple[str, str], configs: tuple[dict[str, Any], dict[str,
 
 
 def comparison_rows(a: Record, b: Record, labels: tuple[str, str]) -> list[dict[str, Any]]:
-    """One row per metric measured for either side: both values and B/A."""
+    """One row per metric measured for either side: both values and B/A.
+
+    The latency row's ratio is the paired estimate (median of per-round ratios) when the two were
+    timed as a pair, with its interval; ``noise`` says when either side was timed under load.
+    """
+    estimate = paired_estimate(b, a)
     rows = []
     for metric in COMPARED:
         value_a, value_b = getattr(a, metric), getattr(b, metric)
         if value_a is None and value_b is None:
             continue
-        rows.append({
+        row = {
             "batch": a.key.batch, "mode": a.key.mode, "metric": metric,
             labels[0]: value_a, labels[1]: value_b, "ratio_b_a": ratio(value_a, value_b),
-        })
+            "ratio_low": None, "ratio_high": None, "paired_rounds": None, "noise": None,
+        }
+        if metric == "latency_ms":
+            if estimate is not None:
+                row.update(ratio_b_a=estimate.ratio, ratio_low=estimate.low, ratio_high=estimate.high,
+                           paired_rounds=estimate.rounds)
+            row["noise"] = "noisy" if a.noisy or b.noisy else "clean" if a.noisy is not None else None
+        rows.append(row)
     return rows
 
 
@@ -101,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.a == args.b and configs[0] == configs[1]:
         raise UsageError(f"A and B are both {args.a} at the same config; compare two entries, or one at two configs with --set-b KEY=VALUE")
     labels = side_labels((args.a, args.b), configs)
-    outcome = measure_specs(args, list(specs))
+    outcome = measure_specs(args, list(specs), paired=True)
     sides: list[dict[tuple[int, str], Record]] = [{}, {}]
     key_a = (args.a, canonical_config(configs[0]))
     for record in outcome.records:
@@ -112,12 +129,15 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({
             "a": labels[0], "b": labels[1],
+            "config_a": configs[0], "config_b": configs[1],
             "rows": rows,
             "records": [r.to_dict() for r in outcome.records],
         }, indent=2, default=str))
     elif args.format == "csv":
         print(render(rows, args.format))
     else:
+        for label, config in zip(labels, configs):
+            print(f"{label}: {format_config(config) or '(no config)'}")
         # Format each value before the table is built: a column mixing counts and times would
         # otherwise become floats, and a MAC count would print as 1.465e+07.
         print(render([{k: format_cell(v) for k, v in row.items()} for row in rows], args.format))

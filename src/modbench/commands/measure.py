@@ -18,6 +18,7 @@ from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table, render_module_table
 from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, TABLE_METRICS
+from modbench.metrics.sentinel import noise_warning
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
 from modbench.output import render
@@ -83,10 +84,11 @@ def selected_names(args: argparse.Namespace) -> list[str]:
     return names
 
 
-def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1) -> RunOutcome:
+def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1, paired: bool = False) -> RunOutcome:
     """Run ``specs`` with the run options in ``args`` (batch, mode, device, ...) as one saved run.
 
-    Without ``--batch`` they are measured at ``default_batch``.
+    Without ``--batch`` they are measured at ``default_batch``; ``paired``: compared, so timed
+    in interleaved rounds at each batch and mode.
     """
     return run_measurements(
         specs,
@@ -103,6 +105,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         plugins=args.plugin,
         progress=progress_for(sys.stderr),
         cross_check=args.cross_check,
+        paired=paired,
     )
 
 
@@ -116,6 +119,9 @@ def report_outcome(outcome: RunOutcome) -> int:
             print(f"modbench: warning: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): "
                   f"{', '.join(record.unpriced_ops)} ran on real tensors but no price is known, so MACs and FLOPs "
                   "leave that work out (see unsupported_ops)", file=sys.stderr)
+    warning = noise_warning(outcome.records)
+    if warning:
+        print(f"modbench: warning: {warning}", file=sys.stderr)
     if outcome.path is not None:
         print(f"modbench: run {outcome.run_id} saved in {outcome.path}", file=sys.stderr)
     if outcome.interrupted:
@@ -137,8 +143,17 @@ def run(args: argparse.Namespace) -> int:
         input_shape = parse_shape(args.input_shape) if args.input_shape else None
         specs = [EntrySpec.of(name, overrides, input_shape) for name in selected_names(args)]
         outcome = measure_specs(args, specs, default_batch=input_shape[0] if input_shape else 1)
-    print(render([r.to_dict() for r in outcome.records], args.format, TABLE_COLUMNS))
+    print(render(result_rows(outcome, args.format), args.format, TABLE_COLUMNS))
     return report_outcome(outcome)
+
+
+def result_rows(outcome: RunOutcome, fmt: str) -> list[dict[str, object]]:
+    """The records as rows; for people (table, Markdown) a noisy latency says ``noisy`` and a clean one nothing."""
+    rows = [record.to_dict() for record in outcome.records]
+    if fmt in ("table", "markdown"):
+        for row in rows:
+            row["noisy"] = "noisy" if row["noisy"] else ""
+    return rows
 
 
 def resume(args: argparse.Namespace) -> RunOutcome:

@@ -10,6 +10,7 @@ from modbench.metrics.counting import count_ops
 from modbench.metrics.latency import time_step
 from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
+from modbench.metrics.sentinel import shared_sentinel
 from modbench.metrics.steps import pinned_threads, placed
 from modbench.records import Latency, Record
 from modbench.spec import DTYPES, Spec
@@ -50,10 +51,11 @@ def measure_spec(spec: Spec) -> Record:
             record.buffers = counts.buffers
             record.param_bytes = counts.param_bytes
         if "latency" in settings.metrics:
-            timed = time_step(
+            timed, reading = shared_sentinel(settings.threads).guarded(lambda: time_step(
                 module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad
-            )
+            ))
             record.latency = Latency(timed.samples_s, timed.calls_per_sample)
+            reading.fill(record)
             record.throughput = record.latency.throughput(batch)
             record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)
         if "memory" in settings.metrics:

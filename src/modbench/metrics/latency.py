@@ -51,15 +51,16 @@ class TimingPlan:
     rounds: int  # interleaved: how many rounds (at least MIN_ROUNDS)
     round_time_s: float  # interleaved: time per side per round
     block_s: float  # interleaved: the length one calibrated block aims at
+    min_samples: int  # one step alone: timed blocks at least, so a slow step still shows its spread
 
     def __post_init__(self) -> None:
         if self.rounds < MIN_ROUNDS:
             raise ValueError(f"interleaved timing needs at least {MIN_ROUNDS} rounds, got {self.rounds}")
 
 
-DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_time_s=0.1, block_s=0.02)
+DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_time_s=0.1, block_s=0.02, min_samples=5)
 # Quick: no separate warm-up; the block-size calibration runs the step first.
-QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_s=0.01, block_s=0.002)
+QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_s=0.01, block_s=0.002, min_samples=3)
 
 
 def plan_for(quick: bool) -> TimingPlan:
@@ -178,9 +179,12 @@ def time_step(
         _warm_up(step, plan.warmup_s)
         with step.mode_context():
             measurement = step.torch_timer().blocked_autorange(min_run_time=plan.min_run_time_s)
+        samples = list(measurement.times)
+        while len(samples) < plan.min_samples:  # a step slower than the run time gave one block: no spread
+            samples.append(step.block(measurement.number_per_run))
         if mode == "train":
             module.zero_grad(set_to_none=True)
-    return LatencyStats(samples_s=tuple(measurement.times), calls_per_sample=measurement.number_per_run, threads=threads)
+    return LatencyStats(samples_s=tuple(samples), calls_per_sample=measurement.number_per_run, threads=threads)
 
 
 @dataclass(frozen=True)

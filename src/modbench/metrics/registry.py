@@ -29,7 +29,9 @@ class Metric:
     """One record column: what it holds, in which unit, and who produces it.
 
     ``kind`` groups metrics for history and plots: ``count`` (exact, device-free), ``time``,
-    ``rate``, ``memory`` or ``note`` (text or lists, never compared). ``producers`` are the
+    ``rate``, ``memory``, ``noise`` (the noise sentinel's reading around a latency, see
+    :mod:`modbench.metrics.sentinel`: the state of the machine, never compared) or ``note``
+    (text or lists, never compared). ``producers`` are the
     measurements that must run for the column to be filled (``gflops_achieved`` needs FLOPs and
     a latency). ``history`` marks the metrics tracked as history series; ``asv`` is the name of
     the asv ``track_`` benchmark that tracks the same number (counts only: asv times its own way).
@@ -64,6 +66,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("gflops_achieved", "GFLOP/s", "rate", ("latency", "flops"), device_dependent=True),
     Metric("peak_bytes", "bytes", "memory", ("memory",), device_dependent=True, table=True, history=True, asv="track_peak_bytes"),
     Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True),
+    Metric("sentinel_slowdown", "fraction", "noise", ("latency",), device_dependent=True),
+    Metric("other_cores_busy", "cores", "noise", ("latency",), device_dependent=True),
+    Metric("cpu_steal", "fraction", "noise", ("latency",), device_dependent=True),
+    Metric("load_average", "processes", "noise", ("latency",), device_dependent=True),
+    Metric("sentinel_attempts", "attempts", "noise", ("latency",), device_dependent=True),
+    Metric("noisy", "", "noise", ("latency",), device_dependent=True, table=True),
     Metric("unsupported_ops", "", "note", ("flops",), table=True),
     Metric("zero_cost_ops", "", "note", ("flops",)),
     Metric("unpriced_ops", "", "note", ("flops",), table=True),
@@ -72,7 +80,7 @@ METRICS: tuple[Metric, ...] = (
 
 BY_COLUMN: dict[str, Metric] = {metric.column: metric for metric in METRICS}
 
-COLUMN_SOURCES: dict[str, tuple[str, ...]] = {m.column: m.producers for m in METRICS if m.kind != "note"}
+COLUMN_SOURCES: dict[str, tuple[str, ...]] = {m.column: m.producers for m in METRICS if m.kind not in ("note", "noise")}
 """Which measurements produce each numeric column (what a claim reading that column must ask for)."""
 
 DEVICE_METRICS: frozenset[str] = frozenset(m.column for m in METRICS if m.device_dependent)

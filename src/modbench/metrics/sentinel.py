@@ -29,12 +29,15 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import torch
+
+if TYPE_CHECKING:
+    from modbench.records import Record
 
 NOISE_THRESHOLD = 0.15
 DEFAULT_RETRIES = 2
@@ -156,6 +159,16 @@ class SentinelReading:
             return f"{where}: pin --threads {free}, or rerun on a quieter machine"
         return f"{where}: rerun on a quieter machine"
 
+    def fill(self, record: Record) -> None:
+        """Set a :class:`~modbench.records.Record`'s noise fields from this reading (unknown load stays ``None``)."""
+        values = self.to_dict()
+        record.sentinel_slowdown = values["slowdown"]
+        record.other_cores_busy = values["other_cores"]
+        record.cpu_steal = values["steal"]
+        record.load_average = values["load_average"]
+        record.sentinel_attempts = self.attempts
+        record.noisy = self.noisy
+
     def to_dict(self) -> dict[str, Any]:
         """Plain values for a record; ``nan`` (load unknown) becomes ``None``."""
         return {key: (None if isinstance(value, float) and math.isnan(value) else value) for key, value in asdict(self).items()}
@@ -268,3 +281,38 @@ class Sentinel:
         self.reference_s = min(self.reference_s, min(times))
         return sorted(times)[len(times) // 2]
 
+
+
+_SHARED: dict[int, Sentinel] = {}
+
+
+def shared_sentinel(threads: int) -> Sentinel:
+    """This process's sentinel at ``threads`` threads, calibrated on first use.
+
+    Every measurement a worker process makes at one thread count is checked against the same
+    quiet reference, which only gets faster as the run goes on (see :meth:`Sentinel._time`).
+    """
+    if threads not in _SHARED:
+        sentinel = Sentinel(threads)
+        sentinel.calibrate()
+        _SHARED[threads] = sentinel
+    return _SHARED[threads]
+
+
+def noise_warning(records: Sequence[Record]) -> str | None:
+    """One line for the CLI when any record's latency was taken under load: how many, the worst, and advice."""
+    timed = [record for record in records if record.ok and record.latency is not None]
+    noisy = [record for record in timed if record.noisy]
+    if not noisy:
+        return None
+    worst = max(noisy, key=lambda record: record.sentinel_slowdown or 0.0)
+    busy = [record.other_cores_busy for record in noisy if record.other_cores_busy is not None]
+    cpus = os.cpu_count() or 1
+    threads = max(record.key.threads for record in noisy)
+    line = (f"{len(noisy)} of {len(timed)} latency measurement(s) taken under load, marked noisy "
+            f"(sentinel up to {worst.sentinel_slowdown or 0.0:.0%} slower than quiet")
+    line += f", other work on up to {max(busy):.1f} of {cpus} cores)" if busy else ")"
+    free = math.floor(cpus - max(busy, default=0.0) + CORE_SLACK)
+    if busy and 1 <= free < threads:
+        return line + f": rerun on a quieter machine, or pin --threads {free}"
+    return line + ": rerun on a quieter machine before trusting those times"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from modbench.errors import UsageError
+from modbench.metrics.pairs import PairSpec, members, plan_item
 from modbench.records import Record
 from modbench.results import RunLog, RunWriter, read_run
 from modbench.resultset import ResultSet
@@ -80,7 +81,7 @@ class _Workers:
         self.worker: Worker | None = None
         self.subject: Subject | None = None
 
-    def measure(self, spec: Spec) -> Record:
+    def measure(self, spec: Spec | PairSpec) -> Record | list[Record]:
         fresh_entry = self.subject is not None and spec.subject != self.subject and not self.options.reuse_worker
         if self.worker is not None and (fresh_entry or not self.worker.alive):
             self.stop()
@@ -96,31 +97,34 @@ class _Workers:
 
 
 def run_specs(
-    specs: Sequence[Spec], writer: RunWriter | None = None, options: RunOptions = RunOptions(), progress: Progress | None = None
+    specs: Sequence[Spec | PairSpec], writer: RunWriter | None = None, options: RunOptions = RunOptions(), progress: Progress | None = None
 ) -> RunOutcome:
     """Measure ``specs`` in order, keeping (and writing) each record as it arrives.
 
+    A :class:`~modbench.metrics.pairs.PairSpec` among them is one task giving one record per member.
     A KeyboardInterrupt stops the run and is reported in the outcome, not raised.
     """
     progress = progress or Progress()
     outcome = RunOutcome(run_id=writer.run_id if writer else None, path=writer.path if writer else None)
     workers = _Workers(options)
-    in_flight: Spec | None = None
+    in_flight: Spec | PairSpec | None = None
 
-    def keep(record: Record) -> None:
-        if writer is not None:
-            writer.append(record)
-        outcome.records.append(record)
+    def keep(result: Record | list[Record]) -> None:
+        for record in result if isinstance(result, list) else [result]:
+            if writer is not None:
+                writer.append(record)
+            outcome.records.append(record)
 
-    progress.start(len(specs))
+    progress.start(sum(len(members(spec)) for spec in specs))
     try:
         for spec in specs:
             in_flight = spec
             progress.begin(spec)
-            record = workers.measure(spec) if options.isolate and spec.portable else execute(spec)
-            keep(record)
+            result = workers.measure(spec) if options.isolate and spec.portable else execute(spec)
+            keep(result)
             in_flight = None
-            progress.end(spec, record)
+            for member, record in zip(members(spec), result if isinstance(result, list) else [result]):
+                progress.end(member, record)
     except KeyboardInterrupt:
         outcome.interrupted = True
         if in_flight is not None and not (outcome.records and outcome.records[-1].key == in_flight.key):
@@ -132,7 +136,7 @@ def run_specs(
 
 
 def start_run(
-    specs: Sequence[Spec], results_dir: str | Path | None, options: RunOptions = RunOptions(), progress: Progress | None = None
+    specs: Sequence[Spec | PairSpec], results_dir: str | Path | None, options: RunOptions = RunOptions(), progress: Progress | None = None
 ) -> RunOutcome:
     """Measure ``specs`` as a new run, saved under ``results_dir`` (``None``: kept in memory only)."""
     options = replace(options, plugins=tuple(str(Path(p).resolve()) for p in options.plugins))
@@ -156,7 +160,7 @@ def resume_run(log: RunLog, *, progress: Progress | None = None, time_limit: flo
     if header.get("plan") is None:
         raise UsageError(f"run {log.run_id} cannot be resumed: it has no plan (it measured modules given as Python objects)")
     done = {record.key for record in log.latest() if record.ok}
-    pending = [spec for spec in map(Spec.from_plan, header["plan"]) if spec.key not in done]
+    pending = [task for task in map(plan_item, header["plan"]) if any(spec.key not in done for spec in members(task))]
     options = RunOptions(
         isolate=header.get("isolate", True),
         time_limit=time_limit if time_limit is not None else header.get("time_limit"),

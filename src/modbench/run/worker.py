@@ -42,6 +42,7 @@ from modbench.catalog import load_plugin
 from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.metrics.core import measure_spec
+from modbench.metrics.pairs import PairSpec, measure_pair
 from modbench.metrics.steps import pinned_threads
 from modbench.records import Record
 from modbench.spec import Spec
@@ -55,14 +56,15 @@ _OOM_MESSAGE = re.compile(r"out of memory|can't allocate memory", re.IGNORECASE)
 _PR_SET_PDEATHSIG = 1
 
 
-def execute(spec: Spec) -> Record:
+def execute(spec: Spec | PairSpec) -> Record | list[Record]:
     """Measure ``spec`` in this process; an exception becomes a ``failed`` or ``oom`` record.
 
+    A :class:`~modbench.metrics.pairs.PairSpec` gives one record per member (all failed together).
     The caller's intra-op thread count is put back afterwards, whatever the entry did to it.
     """
     try:
         with pinned_threads(torch.get_num_threads()):
-            return measure_spec(spec)
+            return measure_pair(spec) if isinstance(spec, PairSpec) else measure_spec(spec)
     except Exception as error:  # every failure is recorded with its reason; none stops the run
         record = failure_record(spec, failure_status(error), describe(error))
     if spec.settings.device == "cuda":
@@ -98,8 +100,11 @@ def _out_of_memory(error: BaseException) -> BaseException | None:
     return None
 
 
-def failure_record(spec: Spec, status: str, reason: str) -> Record:
-    """The record of a measurement that did not complete: its key, environment, status and reason."""
+def failure_record(spec: Spec | PairSpec, status: str, reason: str) -> Record | list[Record]:
+    """The record of a measurement that did not complete (one per member of a pair): key, environment, status, reason."""
+    if isinstance(spec, PairSpec):
+        return [Record(key=member.key, env=current_environment(member.settings.device), status=status, error=reason)
+                for member in spec.specs]
     return Record(key=spec.key, env=current_environment(spec.settings.device), status=status, error=reason)
 
 
@@ -125,7 +130,7 @@ class Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def measure(self, spec: Spec, time_limit: float | None) -> Record:
+    def measure(self, spec: Spec | PairSpec, time_limit: float | None) -> Record | list[Record]:
         """The record of ``spec``; a timeout or a dead process kills this worker and is recorded."""
         try:
             self._conn.send(spec)
@@ -150,7 +155,7 @@ class Worker:
         self.process.join()
         self._conn.close()
 
-    def _died(self, spec: Spec) -> Record:
+    def _died(self, spec: Spec | PairSpec) -> Record | list[Record]:
         self.stop()
         return failure_record(spec, "failed", f"the measuring process died ({_exit_reason(self.process.exitcode)})")
 
