@@ -121,7 +121,7 @@ def measure_pair(pair: PairSpec) -> list[Record]:
     for record, side in zip(records, timing.sides):
         record.latency = Latency(side.samples_s, side.calls_per_sample, round_s=side.round_s)
         record.throughput = record.latency.throughput(pair.specs[0].batch)
-        record.gflops_achieved = achieved_gflops(record.flops, record.latency.median_s, settings.mode)
+        record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)
         record.pair = pair_id
         reading.fill(record)
     return records
