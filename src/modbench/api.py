@@ -121,13 +121,14 @@ def run_measurements(
     progress: Progress | None = None,
     cross_check: str | None = None,
     paired: bool = False,
+    cluster: str | None = None,
 ) -> RunOutcome:
     """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`).
 
     ``paired``: the subjects are compared, so at each mode and batch they are measured as one pair
     task, their latencies in interleaved rounds (:mod:`modbench.metrics.pairs`).
     """
-    options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins))
+    options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins), cluster=cluster)
     settings = [
         Settings(
             metrics=tuple(metrics),

@@ -124,13 +124,15 @@ def run_plan(
     time_limit: float | None = None,
     progress: Progress | None = None,
     isolate: bool = True,
+    cluster: str | None = None,
 ) -> RunOutcome:
     """Measure ``plan`` as one run (saved under ``results_dir`` when given).
 
     ``isolate`` measures catalog entries in a child process, so a crash or an overrun (with
     ``time_limit``) is recorded and the run goes on; without it everything runs in this process.
+    ``cluster`` (a Dask scheduler address or ``local[:N]``) measures the entries there.
     """
-    options = RunOptions(isolate=isolate, time_limit=time_limit if isolate else None)
+    options = RunOptions(isolate=isolate, time_limit=time_limit if isolate else None, cluster=cluster)
     return start_run(build_specs(plan, device, metrics, threads), results_dir, options, progress)
 
 
@@ -183,6 +185,7 @@ def check_claims(
     time_limit: float | None = None,
     progress: Progress | None = None,
     isolate: bool = True,
+    cluster: str | None = None,
 ) -> ClaimsRun:
     """Measure what ``claims`` need on ``device`` (only ``metrics``), run their probes, and judge them."""
     plan = Plan(requests=tuple(claim_requests(claims)))
@@ -195,6 +198,7 @@ def check_claims(
         time_limit=time_limit,
         progress=progress,
         isolate=isolate,
+        cluster=cluster,
     )
     results = records_frame(outcome.records, run=outcome.run_id)
     probes = run_probes(claims)

@@ -18,7 +18,7 @@ from pathlib import Path
 from modbench.claims import all_claims, get_claims, judge
 from modbench.claims.check import check_claims, run_probes
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import add_format_option, parse_name_list
+from modbench.commands.options import add_cluster_option, add_format_option, parse_name_list
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
+    add_cluster_option(parser)
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")
     parser.add_argument(
         "--from", dest="source", metavar="RESULTS", help="judge saved results (a run file or a directory of runs) instead of measuring"
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             results_dir=args.results_dir,
             time_limit=args.time_limit,
+            cluster=args.cluster,
             progress=progress_for(sys.stderr),
         )
         verdicts = checked.verdicts

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
-from modbench.commands.options import add_config_options, add_format_option, parse_int_list, parse_name_list, parse_overrides, unique
+from modbench.commands.options import add_cluster_option, add_config_options, add_format_option, parse_int_list, parse_name_list, parse_overrides, unique
 from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table, render_module_table
@@ -74,6 +74,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--cross-check", choices=CROSS_CHECKS,
         help="also count MACs with a second counter (fvcore: a torch.jit trace, slower) and note any disagreement",
     )
+    add_cluster_option(parser)
 
 
 def selected_names(args: argparse.Namespace) -> list[str]:
@@ -106,6 +107,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         progress=progress_for(sys.stderr),
         cross_check=args.cross_check,
         paired=paired,
+        cluster=args.cluster,
     )
 
 
@@ -165,7 +167,7 @@ def resume(args: argparse.Namespace) -> RunOutcome:
     for plugin in run_plugins(log):
         if plugin not in loaded:
             load_plugin(plugin)
-    return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit, reuse_worker=args.reuse_worker)
+    return resume_run(log, progress=progress_for(sys.stderr), time_limit=args.time_limit, reuse_worker=args.reuse_worker, cluster=args.cluster)
 
 
 def print_module_tables(args: argparse.Namespace) -> int:

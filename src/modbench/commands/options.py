@@ -30,6 +30,15 @@ def add_format_option(parser: argparse.ArgumentParser, what: str = "the results"
     parser.add_argument("--format", choices=FORMATS, default="table", help=f"how {what} are printed ({FORMAT_HELP})")
 
 
+def add_cluster_option(parser: argparse.ArgumentParser) -> None:
+    """``--cluster ADDRESS``: measure on a Dask cluster (the ``cluster`` extra), see :mod:`modbench.run.cluster`."""
+    parser.add_argument(
+        "--cluster", metavar="ADDRESS",
+        help="measure on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] to start N worker "
+        "processes here (default: one for a timing run, one per core for counts); one run file here either way",
+    )
+
+
 def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--set`` pairs (and ``--hw``) as a dict; a malformed pair is a usage error."""
     overrides = parse_pairs(args.overrides, "--set")

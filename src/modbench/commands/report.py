@@ -26,6 +26,7 @@ from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
 from modbench.claims.verdict import Results
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
+from modbench.commands.options import add_cluster_option
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
@@ -47,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="quick latency for the claims too: a smoke run, rougher latency verdicts")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
+    add_cluster_option(parser)
     parser.add_argument(
         "--render-only", action="store_true", help="measure nothing: rebuild the files from the runs already in OUT/results"
     )
@@ -89,6 +91,7 @@ def measure(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "results_dir": args.out / "results",
         "time_limit": args.time_limit,
+        "cluster": args.cluster,
         "progress": progress_for(sys.stderr),
     }
     outcome = run_plans(plan, **options)
@@ -99,7 +102,8 @@ def measure(args: argparse.Namespace) -> int:
         device=args.device,
         command=f"modbench report --out {args.out} --device {args.device}"
         + (f" --threads {args.threads}" if args.threads else "")
-        + (" --quick" if args.quick else ""),
+        + (" --quick" if args.quick else "")
+        + (f" --cluster {args.cluster}" if args.cluster else ""),
         run_id=str(outcome.run_id),
         started=started,
         finished=_now(),

@@ -26,12 +26,15 @@ class RunOptions:
       Saves the start-up (importing torch, a few seconds per entry on a loaded machine) at the
       price of isolation: an entry that monkeypatches torch or leaks threads skews the next.
     * ``plugins``: plugin files the child must load to know their entries.
+    * ``cluster``: a Dask scheduler address, or ``local[:N]``, to measure on
+      (:mod:`modbench.run.cluster`); ``None`` measures here.
     """
 
     isolate: bool = True
     time_limit: float | None = None
     reuse_worker: bool = False
     plugins: tuple[str, ...] = ()
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         limit = self.time_limit
@@ -39,6 +42,10 @@ class RunOptions:
             raise UsageError(f"--time-limit must be a positive, finite number of seconds (at most 1e6), got {limit:g}")
         if limit is not None and not self.isolate:
             raise UsageError("a per-entry time limit needs isolated measurement (a child process); drop the limit or isolate")
+        if self.cluster is not None:
+            from modbench.run.cluster import check_cluster  # Dask is the cluster extra's, imported only when asked for
+
+            check_cluster(self.cluster)
 
 
 def plan_specs(subjects: Sequence[Subject], batches: Sequence[int], settings: Sequence[Settings]) -> list[Spec]:

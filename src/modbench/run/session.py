@@ -73,7 +73,7 @@ class RunOutcome:
         return ResultSet(self.records, self.run_id)
 
 
-class _Workers:
+class EntryWorkers:
     """The child process measuring the current entry: kept for its specs, replaced for the next entry."""
 
     def __init__(self, options: RunOptions) -> None:
@@ -104,9 +104,13 @@ def run_specs(
     A :class:`~modbench.metrics.pairs.PairSpec` among them is one task giving one record per member.
     A KeyboardInterrupt stops the run and is reported in the outcome, not raised.
     """
+    if options.cluster is not None:
+        from modbench.run.cluster import run_on_cluster
+
+        return run_on_cluster(specs, writer, options, progress)
     progress = progress or Progress()
     outcome = RunOutcome(run_id=writer.run_id if writer else None, path=writer.path if writer else None)
-    workers = _Workers(options)
+    workers = EntryWorkers(options)
     in_flight: Spec | PairSpec | None = None
 
     def keep(result: Record | list[Record]) -> None:
@@ -148,11 +152,13 @@ def start_run(
         return run_specs(specs, writer, options, progress)
 
 
-def resume_run(log: RunLog, *, progress: Progress | None = None, time_limit: float | None = None, reuse_worker: bool = False) -> RunOutcome:
+def resume_run(
+    log: RunLog, *, progress: Progress | None = None, time_limit: float | None = None, reuse_worker: bool = False, cluster: str | None = None
+) -> RunOutcome:
     """Finish the run ``log`` was read from: measure each planned key without an ``ok`` record, append to its file.
 
     The run's own plugins must already be loaded (see :func:`run_plugins`); ``time_limit``
-    replaces the run's own when given.
+    replaces the run's own when given; ``cluster`` measures the rest there.
     """
     if log.header is None:
         raise UsageError(f"{log.path} holds no run header, so no plan to finish; start the run again")
@@ -166,6 +172,7 @@ def resume_run(log: RunLog, *, progress: Progress | None = None, time_limit: flo
         time_limit=time_limit if time_limit is not None else header.get("time_limit"),
         reuse_worker=reuse_worker,
         plugins=tuple(header.get("plugins", [])),
+        cluster=cluster,
     )
     with RunWriter(log.path, log.run_id) as writer:
         fresh = run_specs(pending, writer, options, progress)

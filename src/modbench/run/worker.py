@@ -166,11 +166,15 @@ class Worker:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """The forkserver, preloaded with this module (torch, catalog, metrics); ``spawn`` where there is none."""
+    """The forkserver, preloaded with this module (torch, catalog, metrics); ``spawn`` where there is none.
+
+    ``torch._dynamo`` is preloaded too: torch imports it lazily on the first forward under a
+    dispatch mode (the FLOP counter), which cost every fresh child seconds before it counted.
+    """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, "torch._dynamo"])
     return context
 
 
