@@ -81,9 +81,9 @@ def _distributed() -> Any:
     return distributed
 
 
-def task_resources(spec: Spec) -> dict[str, int]:
-    """What a task of ``spec`` needs of a worker: a measuring slot, and a GPU for a CUDA spec."""
-    return {"measure": 1, **({"cuda": 1} if spec.settings.device == "cuda" else {})}
+def task_resources(device: str) -> dict[str, int]:
+    """What a task measuring on ``device`` needs of a worker: a measuring slot, and a GPU for CUDA."""
+    return {"measure": 1, **({"cuda": 1} if device == "cuda" else {})}
 
 
 def is_timed(specs: Sequence[Spec]) -> bool:
@@ -188,7 +188,7 @@ def _workers_for(client: Any, resources: dict[str, int]) -> list[dict[str, Any]]
 
 def _check_workers(client: Any, address: str, specs: Sequence[Spec]) -> None:
     """Usage errors for a cluster that cannot run ``specs``; a warning for timed ones sharing a machine."""
-    for needs in {tuple(sorted(task_resources(spec).items())) for spec in specs}:
+    for needs in {tuple(sorted(task_resources(spec.settings.device).items())) for spec in specs}:
         if not _workers_for(client, dict(needs)):
             wanted = ",".join(f"{name}={count}" for name, count in needs)
             raise UsageError(
@@ -207,7 +207,7 @@ def _collect(client: Any, specs: Sequence[Spec], options: RunOptions, keep: Any)
     distributed = _distributed()
     tag = f"modbench-{uuid.uuid4().hex[:12]}"
     futures = {
-        client.submit(measure_task, spec, options, tag, key=f"{tag}-{index}", resources=task_resources(spec), pure=False): spec
+        client.submit(measure_task, spec, options, tag, key=f"{tag}-{index}", resources=task_resources(spec.settings.device), pure=False): spec
         for index, spec in enumerate(specs)
     }
     pending = set(futures)
@@ -225,13 +225,13 @@ def _collect(client: Any, specs: Sequence[Spec], options: RunOptions, keep: Any)
             if time.monotonic() - checked < _WORKER_CHECK_S:
                 continue
             checked = time.monotonic()
-            stranded = [f for f in pending if not _workers_for(client, task_resources(futures[f]))]
+            stranded = [f for f in pending if not _workers_for(client, task_resources(futures[f].settings.device))]
             stranded_since = None if not stranded else stranded_since or checked
             if stranded_since is not None and checked - stranded_since > NO_WORKER_GRACE_S:
                 client.cancel(stranded)
                 for future in stranded:
                     pending.discard(future)
-                    needs = ",".join(f"{k}={v}" for k, v in task_resources(futures[future]).items())
+                    needs = ",".join(f"{k}={v}" for k, v in task_resources(futures[future].settings.device).items())
                     reason = f"no worker with {needs} was left on the cluster for {NO_WORKER_GRACE_S:g} s; not measured"
                     keep(futures[future], failure_record(futures[future], "failed", reason))
                 stranded_since = None
