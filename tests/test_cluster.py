@@ -119,7 +119,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def modbench(*args: str, cwd: Path, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:
     command = [sys.executable, "-m", "modbench.cli", "--plugin", PLUGIN, *args]
     if not wait:
-        return subprocess.Popen(command, cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(  # SIGINT restored: a shell without job control starts background jobs ignoring it
+            command, cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
     return subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True, timeout=TIMEOUT_S)
 
 

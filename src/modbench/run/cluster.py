@@ -164,7 +164,7 @@ def _client(address: str, specs: Sequence[Spec]) -> Iterator[Any]:
             "start one (`dask scheduler`) or check the address, then resume this run with --cluster"
         ) from None
     with client:
-        client.run_on_scheduler(_retry_once)
+        _retry_once(client)
         _check_workers(client, address, specs)
         yield client
 
@@ -175,9 +175,15 @@ def _local_resources() -> dict[str, int]:
     return {"measure": 1, **({"cuda": 1} if torch.cuda.is_available() else {})}
 
 
-def _retry_once(dask_scheduler: Any) -> None:
-    """Runs on the scheduler: a task whose worker is lost is given to another worker once, not three times."""
-    dask_scheduler.allowed_failures = 1
+def _retry_once(client: Any) -> None:
+    """Make the scheduler give a task whose worker is lost to another worker once, not three times (Dask's default).
+
+    The function is a lambda so that it travels by value: the scheduler need not have modbench.
+    """
+    try:
+        client.run_on_scheduler(lambda dask_scheduler: setattr(dask_scheduler, "allowed_failures", 1))
+    except Exception as error:  # a scheduler that refuses it still runs the sweep, with its own retry count
+        warn(f"could not set the scheduler's allowed-failures to 1 ({type(error).__name__}); a lost task is retried its way")
 
 
 def _workers_for(client: Any, resources: dict[str, int]) -> list[dict[str, Any]]:
@@ -238,6 +244,7 @@ def _collect(client: Any, specs: Sequence[Spec], options: RunOptions, keep: Any)
     except KeyboardInterrupt:
         with contextlib.suppress(Exception):  # the cluster may be gone too; what arrived is kept either way
             client.cancel(list(pending))
+        with contextlib.suppress(Exception):
             client.run(stop_run, tag)
         return True
     return False
