@@ -233,10 +233,10 @@ def test_infer_counts_no_backward() -> None:
     assert count_ops(nn.Linear(3, 2), (torch.randn(1, 3),)).flops_backward is None
 
 
-def test_nested_tensor_fast_path_is_flagged_as_unpriced_work() -> None:
+def test_nested_tensor_fast_path_prices_each_sequence_at_its_length() -> None:
     # with a padding mask, nn.TransformerEncoder in eval packs the batch into a nested tensor and
-    # skips the padded tokens; that path is not priced, and says so instead of counting 0 silently
-    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 2, 32, batch_first=True), 2)
+    # skips the padded tokens: sequences of 4 and 6 tokens cost what they cost alone
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 2, 32, batch_first=True), 2, enable_nested_tensor=True)
     padding = torch.zeros(2, 6, dtype=torch.bool)
     padding[0, 4:] = True
 
@@ -249,7 +249,10 @@ def test_nested_tensor_fast_path_is_flagged_as_unpriced_work() -> None:
             return self.encoder(x, src_key_padding_mask=padding)
 
     counts = count_ops(Padded(), (torch.randn(2, 6, 16),))
-    assert "_transformer_encoder_layer_fwd" in counts.unpriced_ops
+    assert counts.unsupported_ops == ()
+    assert counts.macs == 2 * (encoder_macs(1, 4, 16, 32) + encoder_macs(1, 6, 16, 32))
+    with fast_path(False):  # the slow path computes the padded tokens too
+        assert count_ops(Padded(), (torch.randn(2, 6, 16),)).macs == 2 * encoder_macs(2, 6, 16, 32)
 
 
 def test_a_fused_op_whose_replay_fails_is_unpriced_not_zero(monkeypatch: pytest.MonkeyPatch) -> None:

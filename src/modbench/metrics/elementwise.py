@@ -171,6 +171,7 @@ ZERO_COST_OPS = frozenset({
     "channel_shuffle", "native_channel_shuffle", "upsample_nearest2d", "reflection_pad2d", "replication_pad2d",
     "is_same_size", "result_type", "_has_compatible_shallow_copy_type", "squeeze_copy", "unsqueeze_copy",
     "view_copy", "permute_copy", "transpose_copy", "expand_copy", "t_copy", "split_copy", "detach_copy",
+    "_nested_tensor_from_mask", "_nested_tensor_from_mask_left_aligned", "to_padded_tensor",
 })
 
 HANDLES: dict[str, Handle] = {

@@ -158,7 +158,11 @@ def multi_head_attention(counter: Pricing, bound: Bound) -> None:
 
 
 def encoder_layer(counter: Pricing, bound: Bound) -> None:
-    """``aten::_transformer_encoder_layer_fwd``: priced as ``nn.TransformerEncoderLayer``'s slow path in eval."""
+    """``aten::_transformer_encoder_layer_fwd``: priced as ``nn.TransformerEncoderLayer``'s slow path in eval.
+
+    On a nested tensor (``nn.TransformerEncoder`` with a padding mask in eval), each sequence is
+    priced at its own length, as the kernel skips the padding.
+    """
     meta = _Meta()
     embed_dim = bound["embed_dim"]
     activation = F.gelu if bound["use_gelu"] else F.relu
@@ -174,15 +178,19 @@ def encoder_layer(counter: Pricing, bound: Bound) -> None:
         hidden = activation(F.linear(x, meta(bound["ffn_weight_1"]), meta(bound["ffn_bias_1"])))
         return F.linear(hidden, meta(bound["ffn_weight_2"]), meta(bound["ffn_bias_2"]))
 
-    def replay() -> torch.Tensor:
-        x = meta(bound["src"])
+    def layer(x: torch.Tensor) -> torch.Tensor:
         if bound["norm_first"]:
             x = x + attend(norm(x, 1))
             return x + feed_forward(norm(x, 2))
         x = norm(x + attend(x), 1)
         return norm(x + feed_forward(x), 2)
 
-    counter.priced(replay)
+    src = bound["src"]
+    if src.is_nested:  # nn.TransformerEncoder packed a padded batch: each sequence at its own length, no padding
+        for length, features in src._nested_tensor_size().tolist():
+            counter.priced(lambda: layer(torch.empty(1, length, features, device="meta")))
+    else:
+        counter.priced(lambda: layer(meta(src)))
 
 
 def _lstm_layer(bound: Bound, meta: _Meta, weight_names: tuple[str, ...]) -> Callable[[], object]:
