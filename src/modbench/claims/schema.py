@@ -98,8 +98,24 @@ class Side:
         return text
 
 
+class _Judged:
+    """What a check and a growth curve share: they vote when they can fail, on the aspect their metric is."""
+
+    metric: str
+    could_fail: str | None
+
+    @property
+    def votes(self) -> bool:
+        return self.could_fail is not None
+
+    @property
+    def aspect(self) -> str:
+        """``cost`` (a count, the same on every device) or ``hardware`` (latency, memory)."""
+        return "hardware" if self.metric in DEVICE_METRICS else "cost"
+
+
 @dataclass(frozen=True)
-class Check:
+class Check(_Judged):
     """One number a comparison looks at: a metric, as a ratio or as the candidate's own value.
 
     ``on="ratio"`` divides the candidate's value by the baseline's; ``on="candidate"`` takes the
@@ -121,15 +137,6 @@ class Check:
             raise ValueError(f"check on {self.metric}: give exactly one of could_fail (it votes) or context (it does not)")
         if self.could_fail is not None and self.expect is None:
             raise ValueError(f"check on {self.metric} votes but expects nothing")
-
-    @property
-    def votes(self) -> bool:
-        return self.could_fail is not None
-
-    @property
-    def aspect(self) -> str:
-        """``cost`` (a count, the same on every device) or ``hardware`` (latency, memory)."""
-        return "hardware" if self.metric in DEVICE_METRICS else "cost"
 
     @property
     def label(self) -> str:
@@ -177,7 +184,7 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class Growth:
+class Growth(_Judged):
     """How a metric grows with one config value: the log-log slope over the largest ``values``.
 
     The slope is fitted over the last ``tail`` points, where the leading term dominates. A growth
@@ -196,14 +203,6 @@ class Growth:
     @property
     def label(self) -> str:
         return f"{METRIC_NAMES.get(self.metric, self.metric)} vs {self.parameter}"
-
-    @property
-    def votes(self) -> bool:
-        return self.could_fail is not None
-
-    @property
-    def aspect(self) -> str:
-        return "hardware" if self.metric in DEVICE_METRICS else "cost"
 
     def sides(self) -> tuple[Side, ...]:
         """One side per value of the swept parameter."""
