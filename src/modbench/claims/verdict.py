@@ -290,7 +290,8 @@ def summarise(checks: Sequence[CheckResult]) -> str:
             verdict += f" ({held}/{len(decided)} hold" + (f", {open_} open)" if open_ else ")")
         expected = group[0].expected_text if len({c.expected_text for c in group}) == 1 else "a value per comparison"
         parts.append(f"{label}{span} (expected {expected}): {verdict}")
-    shown = [c for c in checks if not c.votes and c.metric == "latency_ms" and c.measured is not None]
+    voted = {c.label for c in voting}
+    shown = [c for c in checks if not c.votes and c.metric == "latency_ms" and c.measured is not None and c.label not in voted]
     for label in dict.fromkeys(c.label for c in shown):
         parts.append(f"{label}{_span([c.measured for c in shown if c.label == label])} (context)")
     return "; ".join(parts)
