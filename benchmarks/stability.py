@@ -127,13 +127,13 @@ def sentinel_spread(threads: int, checks: int = 30) -> dict[str, Any]:
 
 
 def claims_verdicts(results_dir: Path) -> dict[str, str] | None:
-    """``modbench claims --format json``: claim id → verdict and (claim, check) → outcome."""
+    """``modbench claims --format json``: (claim, cost | hardware) → verdict and (claim, check) → outcome."""
     code, out, wall = cli(["claims", "--format", "json", "--results-dir", str(results_dir)])
     if not out.strip().startswith("["):
         return None
     outcomes = {"wall_s": f"{wall:.0f}"}
     for claim in json.loads(out):
-        outcomes[claim["id"]] = claim["verdict"]
+        outcomes[f"{claim['id']} / cost"], outcomes[f"{claim['id']} / hardware"] = claim["cost"], claim["hardware"]
         for check in claim.get("checks", []):
             outcomes[f"{claim['id']} / {check.get('comparison')} / {check.get('label')}"] = check.get("outcome")
     return outcomes

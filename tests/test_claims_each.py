@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from modbench.claims import Claim, all_claims, judge
 from modbench.claims.expect import Expect
 from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
+from modbench.resultset import ResultSet
+from tests.claim_rows import result_set
 
 BASE = 1000.0
 
@@ -31,7 +32,7 @@ def value_for(expect: Expect, target: float, agree: bool) -> float:
     return target * (1 + 3 * expect.tolerance) + 1
 
 
-def synthetic(claim: Claim, agree: bool) -> tuple[pd.DataFrame, dict[str, float]]:
+def synthetic(claim: Claim, agree: bool) -> tuple[ResultSet, dict[str, float]]:
     """A table (and probe values) where every voting check of ``claim`` agrees, or none does."""
     values: dict[Side, dict[str, float]] = {}
     for comparison in claim.comparisons:
@@ -59,7 +60,7 @@ def synthetic(claim: Claim, agree: bool) -> tuple[pd.DataFrame, dict[str, float]
             "mode": side.mode, "status": "ok", **metrics, **spread,
         })
     probes = {p.key: value_for(p.expect, p.expect.value, agree) for p in claim.probes}
-    return pd.DataFrame(rows), probes
+    return result_set(rows), probes
 
 
 IN_SCOPE = [c for c in all_claims() if c.scope is None]
@@ -93,7 +94,7 @@ def test_every_check_says_how_it_could_fail_or_why_it_does_not_vote() -> None:
 def test_out_of_scope_claims_say_why_and_show_context_only() -> None:
     out = [c for c in all_claims() if c.scope is not None]
     assert [c.id for c in out] == ["gmlp-long-sequences"]
-    verdict = judge(out, pd.DataFrame(), "cpu")[0]
+    verdict = judge(out, ResultSet(), "cpu")[0]
     assert (verdict.cost, verdict.hardware) == ("out of scope", "out of scope")
     assert all(not check.votes for check in verdict.checks)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from modbench.claims import all_claims
@@ -21,6 +20,8 @@ from modbench.claims.schema import Check, Claim, Comparison, Growth, ProbeCheck,
 from modbench.claims.sources import SEED_003
 from modbench.claims.sweeps import GHOST_CENTRE, ghost_speedup
 from modbench.claims.verdict import combine, growth_exponent, judge, judge_claim
+from modbench.resultset import ResultSet
+from tests.claim_rows import result_set
 
 CONV = Side.of("conv2d", in_channels=8, out_channels=8, hw=8)
 LINEAR = Side.of("linear", in_features=512, out_features=4096)
@@ -52,7 +53,7 @@ FASTER = vote("latency_ms", at_most(0.95), "test")
 
 
 def verdict_of(test_claim: Claim, rows: list[dict[str, Any]], device: str = "cpu", **kwargs: Any) -> Any:
-    return judge([test_claim], pd.DataFrame(rows), device, **kwargs)[0]
+    return judge([test_claim], result_set(rows), device, **kwargs)[0]
 
 
 def test_holds_when_every_measured_voting_check_holds() -> None:
@@ -132,7 +133,10 @@ def test_latency_interval_straddling_the_bound_is_undecided_and_says_so() -> Non
 def test_latency_from_raw_samples_uses_their_interval() -> None:
     fast = [0.50, 0.51, 0.52, 0.50, 0.49, 0.51]
     slow = [1.00, 1.01, 0.99, 1.02, 1.00, 0.98]
-    rows = [row(CONV, latency_ms=0.505, latency_samples=fast, runs=6), row(LINEAR, latency_ms=1.0, latency_samples=slow, runs=6)]
+    rows = [
+        row(CONV, latency_samples_s=[t / 1e3 for t in fast]),
+        row(LINEAR, latency_samples_s=[t / 1e3 for t in slow]),
+    ]
     check = verdict_of(claim(FASTER), rows).checks[0]
     assert check.outcome == "holds" and check.high is not None and check.high < 0.95
 
@@ -242,7 +246,7 @@ def test_swish_flops_ratio_of_two_refutes_the_cost_claim() -> None:
 
 
 def test_every_real_claim_is_unmeasured_on_an_empty_table() -> None:
-    results = Results(pd.DataFrame())
+    results = Results(ResultSet())
     for real in all_claims():
         verdict = judge_claim(real, results, "cpu")
         assert verdict.cost in ("unmeasured", "not claimed", "out of scope"), real.id

@@ -23,10 +23,11 @@ from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
 from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_SWEEP
 from modbench.report.build import write_report
-from modbench.report.run_info import RunInfo
 from modbench.report.document import Document, Table, Text, to_html
 from modbench.report.run_info import RunInfo
 from modbench.results import RunWriter
+from modbench.resultset import ResultSet
+from tests.claim_rows import result_set
 
 CLAIMS = all_claims()
 EVIL = "evil<script>alert(1)</script>"
@@ -70,14 +71,14 @@ def side_row(side: Side, index: int, device: str = "cpu") -> dict[str, Any]:
     return row(side.entry, side_config(side), index, device, side.batch, side.mode)
 
 
-def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> pd.DataFrame:
+def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> list[dict[str, Any]]:
     """Every claim side (the Ghost parts too); with ``full``, every catalog entry and the batch curves too."""
     sides = [r.side for r in claim_requests(CLAIMS)]
     if full:
         sides += [Side.of(name) for name in list_entries()]
         sides += [Side(s.entry, s.config, batch, s.mode) for curve in BATCH_CURVES for s in curve.sides for batch in curve.batches]
     rows = [side_row(side, index, device) for device in devices for index, side in enumerate(sides)]
-    return pd.DataFrame(rows)
+    return rows
 
 
 INFO = RunInfo(device="cpu", command="modbench report", run_id="test-run", probes={"conv1x1_linear_max_abs_diff": 1e-7})
@@ -95,8 +96,7 @@ def evil_entry(isolated_registry: dict[str, Entry]) -> str:
 
 
 def test_report_renders_with_gpu_data_missing(tmp_path: Path, evil_entry: str) -> None:
-    frame = pd.concat([synthetic_results(), pd.DataFrame([row(evil_entry, {"width": 4}, 0)])], ignore_index=True)
-    paths = write_report(frame, [INFO], tmp_path)
+    paths = write_report(result_set([*synthetic_results(), row(evil_entry, {"width": 4}, 0)]), [INFO], tmp_path)
     names = {p.relative_to(tmp_path).as_posix() for p in paths}
     assert {"claims.md", "catalog.md", "catalog.csv", "claims.json", "report.html"} <= names
     assert any(name.startswith("plots/") and name.endswith(".png") for name in names)
@@ -129,7 +129,7 @@ def test_report_renders_with_gpu_data_missing(tmp_path: Path, evil_entry: str) -
 
 def test_report_names_the_gpu_when_it_was_measured(tmp_path: Path) -> None:
     infos = [INFO, RunInfo(device="cuda", command="modbench report --device cuda")]
-    write_report(synthetic_results(("cpu", "cuda")), infos, tmp_path, claims=(GHOST, CBAM))
+    write_report(result_set(synthetic_results(("cpu", "cuda"))), infos, tmp_path, claims=(GHOST, CBAM))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "GPU: not measured" not in page
     assert "on cuda" in page and "Test GPU" in page
@@ -139,7 +139,7 @@ def test_report_names_the_gpu_when_it_was_measured(tmp_path: Path) -> None:
 
 
 def test_report_renders_from_an_empty_table(tmp_path: Path) -> None:
-    write_report(pd.DataFrame(), [RunInfo(device="cpu", command="modbench report")], tmp_path)
+    write_report(ResultSet(), [RunInfo(device="cpu", command="modbench report")], tmp_path)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "not measured in this run" in page
     verdicts = json.loads((tmp_path / "claims.json").read_text(encoding="utf-8"))["cpu"]
@@ -160,12 +160,10 @@ def test_claim_ghost_centre_is_in_the_sweep() -> None:
 
 
 def test_cli_report_render_only_and_claims_from_saved_results(tmp_path: Path, cli: Callable[..., Any]) -> None:
-    from modbench.records import Record
-
     results = tmp_path / "results"
     with RunWriter.create(results, plan=None) as writer:
-        for record_row in synthetic_results(full=False).to_dict("records"):
-            writer.append(Record.from_dict(record_row))
+        for record in result_set(synthetic_results(full=False)):
+            writer.append(record)
     INFO.save(INFO.path(tmp_path))
 
     rendered = cli("report", "--render-only", "--out", str(tmp_path))

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from modbench.claims.lookup import side_config, side_key
 from modbench.claims.schema import Claim, Side
 from modbench.claims.verdict import ClaimVerdict, judge
 from modbench.metrics.registry import COLUMN_SOURCES, MEASUREMENTS
 from modbench.metrics.target import Target
-from modbench.results import records_frame
+from modbench.resultset import ResultSet
 from modbench.run import Progress, RunOptions, RunOutcome, start_run
 from modbench.spec import EntrySpec, Settings, Spec, check_metrics
 
@@ -170,7 +168,7 @@ class ClaimsRun:
     """The verdicts of one check of the claims, with the run and probe values they rest on."""
 
     verdicts: list[ClaimVerdict]
-    results: pd.DataFrame
+    results: ResultSet
     probes: dict[str, float]
     outcome: RunOutcome
 
@@ -200,7 +198,7 @@ def check_claims(
         isolate=isolate,
         cluster=cluster,
     )
-    results = records_frame(outcome.records, run=outcome.run_id)
+    results = outcome.results
     probes = run_probes(claims)
     return ClaimsRun(judge(claims, results, device, probes), results, probes, outcome)
 

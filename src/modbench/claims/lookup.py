@@ -1,7 +1,7 @@
-"""Claims' view of a results table: a measured value per side, metric and device, or why there is none.
+"""Claims' view of a result set: a measured value per side, metric and device, or why there is none.
 
-Only rows with status ``ok`` at fp32 count. When a side was measured more than once, the
-latest row (by timestamp, then by position) wins. Counts (params, MACs, FLOPs) do not depend on
+Only records with status ``ok`` at fp32 count. When a side was measured more than once, the
+latest record (by timestamp, then by the order added) wins. Counts (params, MACs, FLOPs) do not depend on
 the device, so a count from any device serves; latency and memory must come from the device
 being judged.
 """
@@ -13,12 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from modbench.catalog import get_entry
 from modbench.claims.schema import Side
-from modbench.metrics.registry import DEVICE_METRICS, SPREAD_COLUMNS
-from modbench.records import canonical_config
+from modbench.metrics.registry import DEVICE_METRICS
+from modbench.records import Record, canonical_config
+from modbench.resultset import ResultSet
 
 
 @functools.cache
@@ -57,68 +56,53 @@ class Measured:
         return self.value + self.spread / 2
 
 
-def _present(value: Any) -> bool:
-    """Whether a cell holds a number (not None, not NaN)."""
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def _samples(row: dict[str, Any], metric: str) -> tuple[float, ...]:
-    raw = row.get(f"{metric}_samples")
-    return tuple(float(v) for v in raw) if isinstance(raw, (list, tuple)) else ()
+def _measured(record: Record, metric: str) -> Measured | None:
+    """``metric`` of ``record`` (with the latency's spread, run count and samples), or None if it has none."""
+    if metric == "latency_ms":
+        latency = record.latency
+        if latency is None:
+            return None
+        return Measured(latency.median_ms, latency.iqr_ms, latency.runs, tuple(t * 1e3 for t in latency.samples_s))
+    value = getattr(record, metric, None)
+    return Measured(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 class Results:
-    """A results table indexed for lookups by side, metric and device."""
+    """A result set indexed for claims: by entry, config, batch and mode, each with its records per device.
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        keep = pd.Series(True, index=frame.index)
-        for column, wanted in (("status", "ok"), ("dtype", "fp32")):
-            if column in frame.columns:
-                keep &= frame[column] == wanted
-        rows = frame[keep].copy()
-        self._index: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
-        if rows.empty:
-            self._rows = pd.DataFrame(columns=["entry", "config_key", "batch", "mode", "device"])
-            return
-        rows["config_key"] = [c if isinstance(c, str) else canonical_config(c) for c in rows["config"]]
-        if "timestamp" in rows.columns:
-            rows = rows.sort_values("timestamp", kind="stable")
-        self._rows = rows
-        for record in rows.to_dict("records"):
-            key = (record["entry"], record["config_key"], int(record["batch"]), record["mode"])
-            self._index.setdefault(key, []).append(record)
+    Only ``ok`` records at fp32 count; of several records of one side, the latest (by timestamp,
+    then by the order they were added) wins.
+    """
+
+    def __init__(self, results: ResultSet) -> None:
+        self._results = results
+        self._index: dict[tuple[str, str, int, str], list[Record]] = {}
+        for record in results:
+            key = record.key
+            if record.ok and key.dtype == "fp32":
+                self._index.setdefault((key.entry, key.config, key.batch, key.mode), []).append(record)
+        for records in self._index.values():
+            records.sort(key=lambda record: record.env.timestamp or "")
 
     def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
         """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""
         name = side.describe()
-        if metric not in self._rows.columns:
-            return None, f"{metric} not measured"
-        measured = [r for r in self._index.get((side.entry, side_key(side), side.batch, side.mode), []) if _present(r.get(metric))]
+        found = [
+            (record.key.device, measured)
+            for record in self._index.get((side.entry, side_key(side), side.batch, side.mode), [])
+            if (measured := _measured(record, metric)) is not None
+        ]
         if metric in DEVICE_METRICS:
-            here = [r for r in measured if r["device"] == device]
+            here = [m for d, m in found if d == device]
             if not here:
-                elsewhere = sorted({r["device"] for r in measured})
+                elsewhere = sorted({d for d, _ in found})
                 where = f" (measured on {', '.join(elsewhere)} only)" if elsewhere else ""
                 return None, f"{metric} of {name} not measured on {device}{where}"
-            measured = here
-        elif any(r["device"] == device for r in measured):
-            measured = [r for r in measured if r["device"] == device]
-        if not measured:
+            return here[-1], None
+        if not found:
             return None, f"{metric} of {name} not measured"
-        row = measured[-1]
-        spread_column = SPREAD_COLUMNS.get(metric)
-        if spread_column is None:
-            return Measured(float(row[metric])), None
-        spread, runs = row.get(spread_column), row.get("runs")
-        return (
-            Measured(
-                float(row[metric]),
-                float(spread) if _present(spread) else 0.0,
-                int(runs) if _present(runs) else None,
-                _samples(row, metric),
-            ),
-            None,
-        )
+        here = [m for d, m in found if d == device]
+        return (here or [m for _, m in found])[-1], None
 
     def number(self, side: Side, metric: str, device: str) -> float:
         """The value alone, NaN when missing (for tables, which show a gap)."""
@@ -128,13 +112,22 @@ class Results:
     @property
     def devices(self) -> list[str]:
         """Devices with at least one latency or memory number, CPU first."""
-        timed = self._rows[[c for c in DEVICE_METRICS if c in self._rows.columns]].notna().any(axis=1)
-        return sorted(set(self._rows.loc[timed, "device"]), key=lambda d: (d != "cpu", d)) if len(self._rows) else []
+        timed = {
+            record.key.device
+            for records in self._index.values()
+            for record in records
+            if any(_measured(record, metric) is not None for metric in DEVICE_METRICS)
+        }
+        return sorted(timed, key=lambda d: (d != "cpu", d))
+
+    def records(self, device: str) -> list[Record]:
+        """The ok fp32 records measured on ``device``, oldest first."""
+        return sorted((r for rs in self._index.values() for r in rs if r.key.device == device), key=lambda r: r.env.timestamp or "")
 
     @property
-    def rows(self) -> pd.DataFrame:
-        """The ok fp32 rows, with their canonical ``config_key``."""
-        return self._rows
+    def results(self) -> ResultSet:
+        """The result set this index was built from (every record, failed ones too)."""
+        return self._results
 
 
 def ratio(candidate: float, baseline: float) -> float:

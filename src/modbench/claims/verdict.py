@@ -1,4 +1,4 @@
-"""Verdicts from a results table: pure functions from measured values to outcomes and two verdicts.
+"""Verdicts from a result set: pure functions from measured values to outcomes and two verdicts.
 
 Nothing here measures. A claim is judged on whatever the table holds: a number that is missing
 (never measured, failed, or measured only on another device) makes its check ``unmeasured``
@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from modbench.claims.estimates import MIN_RUNS, latency_estimate
 from modbench.claims.lookup import Measured, Results, ratio, side_config
 from modbench.claims.schema import Check, Claim, Comparison, Exhibit, Expect, Growth, ProbeCheck
 from modbench.output import format_number
+from modbench.resultset import ResultSet
 from modbench.stats import decide
 
 VERDICTS = ("holds", "refuted", "mixed", "undecided", "unmeasured", "not claimed", "out of scope")
@@ -310,7 +310,7 @@ def judge_claim(claim: Claim, results: Results, device: str, probes: Mapping[str
     return ClaimVerdict(claim, device, cost, hardware, summarise(checks), tuple(checks), tuple(exhibits))
 
 
-def judge(claims: Iterable[Claim], frame: pd.DataFrame, device: str = "cpu", probes: Mapping[str, float] | None = None) -> list[ClaimVerdict]:
-    """Verdicts of ``claims`` from a results table (rows as ``Record.to_dict()`` gives them)."""
-    results = Results(frame)
-    return [judge_claim(claim, results, device, probes) for claim in claims]
+def judge(claims: Iterable[Claim], results: ResultSet, device: str = "cpu", probes: Mapping[str, float] | None = None) -> list[ClaimVerdict]:
+    """Verdicts of ``claims`` from a result set."""
+    indexed = Results(results)
+    return [judge_claim(claim, indexed, device, probes) for claim in claims]

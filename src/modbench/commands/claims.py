@@ -23,7 +23,8 @@ from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
-from modbench.results import DEFAULT_RESULTS_DIR, load_runs
+from modbench.results import DEFAULT_RESULTS_DIR
+from modbench.resultset import ResultSet
 from modbench.spec import DEVICES
 
 HELP = "check the seed articles' cost claims against measurements: a cost verdict and a verdict on this hardware"
@@ -60,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     status = 0
     if args.source:
-        saved = load_runs(args.source)
-        if saved.empty:
+        if not Path(args.source).exists():
+            raise UsageError(f"no results at {args.source!r}; pass a run file or a directory of them")
+        saved = ResultSet.from_runs(args.source)
+        if not len(saved):
             raise UsageError(f"{args.source} holds no measurements; pass a run file or directory that modbench claims or report wrote")
         verdicts = judge(claims, saved, args.device, run_probes(claims))
     else:

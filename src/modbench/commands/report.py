@@ -24,7 +24,6 @@ from modbench.claims.check import Plan, Request, claim_requests, merge, run_plan
 from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
-from modbench.claims.verdict import Results
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
 from modbench.commands.options import add_cluster_option
 from modbench.commands.progress import progress_for
@@ -34,7 +33,7 @@ from modbench.output import render
 from modbench.paths import writable_dir
 from modbench.report.build import judge_devices, write_report
 from modbench.report.run_info import RunInfo, load_run_infos
-from modbench.results import load_runs
+from modbench.resultset import ResultSet
 from modbench.spec import DEVICES
 
 HELP = "measure the catalog and every claim, and write claims.md, catalog.md/.csv and report.html"
@@ -128,10 +127,10 @@ def run(args: argparse.Namespace) -> int:
     results = args.out / "results"
     if not results.is_dir():
         raise UsageError(f"{results} holds no runs; run `modbench report --out {args.out}` without --render-only first")
-    frame = load_runs(results)
+    saved = ResultSet.from_runs(results)
     infos = load_run_infos(args.out)
-    paths = write_report(frame, infos, args.out)
-    verdicts = judge_devices(Results(frame), all_claims(), infos)
+    paths = write_report(saved, infos, args.out)
+    verdicts = judge_devices(Results(saved), all_claims(), infos)
     rows = [
         {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, **{f"on {d}": vs[i].hardware for d, vs in verdicts.items()}}
         for i, v in enumerate(next(iter(verdicts.values())))

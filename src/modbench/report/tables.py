@@ -80,14 +80,15 @@ def batch_curve_tables(store: Results, device: str) -> list[tuple[BatchCurve, pd
 
 
 def environment(store: Results, device: str) -> dict[str, Any]:
-    """Where ``device``'s rows were measured: device and CPU names, threads, versions, commit, machine, time span."""
-    rows = store.rows[store.rows["device"] == device] if not store.rows.empty else store.rows
-    if rows.empty:
+    """Where ``device``'s records were measured: device and CPU names, threads, versions, commit, machine, time span."""
+    records = store.records(device)
+    if not records:
         return {}
-    last = rows.iloc[-1]
-    fields = ("device_name", "cpu_model", "threads", "torch_version", "modbench_version", "git_commit", "machine_id")
-    info = {name: last.get(name) for name in fields}
-    if "timestamp" in rows.columns:
-        info["measured"] = f"{rows['timestamp'].min()} – {rows['timestamp'].max()}"
+    last = records[-1]
+    info: dict[str, Any] = {name: getattr(last.env, name) for name in ("device_name", "cpu_model", "torch_version", "modbench_version", "git_commit", "machine_id")}
+    info["threads"] = last.key.threads
+    stamps = sorted(r.env.timestamp for r in records if r.env.timestamp)
+    if stamps:
+        info["measured"] = f"{stamps[0]} – {stamps[-1]}"
     return info
 
