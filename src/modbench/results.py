@@ -311,12 +311,8 @@ def records_frame(records: Iterable[Record], run: str | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def load_runs(sources: str | Path | Iterable[str | Path] = DEFAULT_RESULTS_DIR, latest: bool = True) -> pd.DataFrame:
-    """Every record of every run in ``sources`` (run files, or directories of them) as one DataFrame.
-
-    Rows are identified by ``run`` plus the key columns; with ``latest``, a key measured twice
-    within a run (a failure, then its resumed success) keeps only its last record.
-    """
+def read_runs(sources: str | Path | Iterable[str | Path]) -> list[RunLog]:
+    """Every run in ``sources`` (run files, or directories of them); a file that is no run is skipped with a warning."""
     items = [sources] if isinstance(sources, (str, Path)) else list(sources)
     paths: list[Path] = []
     for item in map(Path, items):
@@ -326,14 +322,22 @@ def load_runs(sources: str | Path | Iterable[str | Path] = DEFAULT_RESULTS_DIR, 
             paths.append(item)
         else:
             raise UsageError(f"no results at {str(item)!r}; pass a run file or a directory of them")
-    frames = []
+    logs = []
     for path in paths:
         try:
-            log = read_run(path)
+            logs.append(read_run(path))
         except UnreadableRunError as error:
             warn(f"{error}; skipped, the other runs are read")
-            continue
-        frames.append(records_frame(log.latest() if latest else log.records, run=log.run_id))
+    return logs
+
+
+def load_runs(sources: str | Path | Iterable[str | Path] = DEFAULT_RESULTS_DIR, latest: bool = True) -> pd.DataFrame:
+    """Every record of every run in ``sources`` (run files, or directories of them) as one DataFrame.
+
+    Rows are identified by ``run`` plus the key columns; with ``latest``, a key measured twice
+    within a run (a failure, then its resumed success) keeps only its last record.
+    """
+    frames = [records_frame(log.latest() if latest else log.records, run=log.run_id) for log in read_runs(sources)]
     if not frames:
         return records_frame([])
     return pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)

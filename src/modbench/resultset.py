@@ -48,14 +48,11 @@ class ResultSet:
     @classmethod
     def from_runs(cls, sources: str | Path | Iterable[str | Path], latest: bool = True) -> ResultSet:
         """Every record of the run files in ``sources`` (files, or directories of them); see :func:`modbench.results.load_runs`."""
-        from modbench.results import SUFFIX, read_run
+        from modbench.results import read_runs
 
-        items = [sources] if isinstance(sources, (str, Path)) else list(sources)
         results = cls()
-        for item in map(Path, items):
-            for path in sorted(item.glob(f"*{SUFFIX}")) if item.is_dir() else [item]:
-                log = read_run(path)
-                results.add(log.latest() if latest else log.records, log.run_id)
+        for log in read_runs(sources):
+            results.add(log.latest() if latest else log.records, log.run_id)
         return results
 
     def get(self, key: RecordKey) -> Record | None:

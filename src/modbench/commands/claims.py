@@ -61,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     status = 0
     if args.source:
-        if not Path(args.source).exists():
-            raise UsageError(f"no results at {args.source!r}; pass a run file or a directory of them")
         saved = ResultSet.from_runs(args.source)
         if not len(saved):
             raise UsageError(f"{args.source} holds no measurements; pass a run file or directory that modbench claims or report wrote")
