@@ -199,3 +199,20 @@ def test_an_unwritable_matplotlib_cache_falls_back_to_a_temporary_one_quietly(tm
     assert done.returncode == 0, done.stderr
     assert "DIR " in done.stdout and str(blocked) not in done.stdout
     assert "Matplotlib" not in done.stderr and "writable" not in done.stderr
+
+
+def test_progress_shows_a_hostile_name_as_text(cli: Callable, hostile_entries: list[str], tmp_path: Path) -> None:
+    import io
+    from types import SimpleNamespace
+
+    from modbench.commands.progress import BarProgress
+
+    stream = io.StringIO()
+    bar = BarProgress(stream)
+    bar.start(1)
+    bar.begin(SimpleNamespace(label="[/]\x1b]0;pwned\x07 [bold]"))  # rich markup and an OSC sequence in a name
+    bar.close()
+    assert not any(char in stream.getvalue() for char in RAW_CONTROLS)
+    result = cli("measure", "title\x1b]0;pwned\x07", "--metrics", "params", "--results-dir", str(tmp_path / "r"))
+    assert "Traceback" not in result.err
+    assert not any(char in result.out + result.err for char in RAW_CONTROLS)

@@ -67,6 +67,8 @@ def measure(
     a measurement that fails is a row with ``status`` other than ``ok`` and the reason in
     ``error``; an interrupt raises ``KeyboardInterrupt`` after saving what was measured.
     """
+    if not metrics or not isinstance(metrics, (str, Sequence)):
+        raise UsageError(f"metrics must name at least one of {', '.join(MEASUREMENTS)}, got {metrics!r}; e.g. metrics=['params']")
     if isinstance(module_or_name, nn.Module):
         if example_inputs is None:
             raise UsageError("measuring a module needs example inputs: modbench.measure(module, torch.randn(...))")
@@ -77,7 +79,12 @@ def measure(
         subjects: list[Subject] = [target]
     else:
         given = 1
-        names = [module_or_name] if isinstance(module_or_name, str) else list(module_or_name)
+        names = [module_or_name] if isinstance(module_or_name, str) else module_or_name
+        if not isinstance(names, Sequence) or not names or not all(isinstance(entry, str) for entry in names):
+            raise UsageError(
+                f"measure takes an nn.Module (with example inputs) or catalog entry names, got {type(module_or_name).__name__}; "
+                "e.g. modbench.measure(nn.Linear(4, 4), torch.randn(1, 4)) or modbench.measure('ghost')"
+            )
         subjects = [EntrySpec.of(entry, config) for entry in names]
     batches = [given] if batch is None else [batch] if isinstance(batch, int) else list(batch)
     modes = [mode] if isinstance(mode, str) else list(mode)

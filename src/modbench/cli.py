@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from modbench._version import __version__
 from modbench.errors import UsageError
+from modbench.output import printable
 
 # sub-command name -> module in modbench.commands defining HELP, add_arguments(parser), run(args) -> int
 COMMANDS = {
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_plugin(plugin)
         return int(args.run(args) or 0)
     except UsageError as error:
-        print(f"modbench: error: {error}", file=sys.stderr)
+        print(f"modbench: error: {printable(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("modbench: interrupted", file=sys.stderr)

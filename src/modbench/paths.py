@@ -36,14 +36,16 @@ def writable_dir(path: str | Path, what: str) -> Path:
     return directory
 
 
-def directory_argument(text: str) -> Path:
-    """An argparse ``type`` for a directory option: ``""`` (which :class:`Path` would read as ``.``) is refused."""
+def path_argument(text: str) -> Path:
+    """An argparse ``type`` for a file or directory option: ``""`` (which :class:`Path` would read
+    as ``.``, the current directory) and a NUL byte (no path can hold one) are refused."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("an empty directory name; pass a directory, e.g. results")
+        raise argparse.ArgumentTypeError("an empty path; pass a directory, e.g. results")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} holds a NUL byte, which no path can; pass a directory name")
     return Path(text)
 
 
-def first_existing(candidates: Sequence[Path], base: Path | None = None) -> Path | None:
-    """The first of ``candidates`` (relative to ``base``, default the working directory) that is a directory."""
-    root = base or Path(".")
-    return next((root / candidate for candidate in candidates if (root / candidate).is_dir()), None)
+def first_existing(candidates: Sequence[Path]) -> Path | None:
+    """The first of ``candidates`` that is a directory (``None`` if none is)."""
+    return next((candidate for candidate in candidates if candidate.is_dir()), None)

@@ -40,6 +40,8 @@ from modbench.paths import writable_dir
 from modbench.records import Environment, Record, RecordKey, value_columns
 
 DEFAULT_RESULTS_DIR = Path("results")
+RESULTS_SEARCH = (DEFAULT_RESULTS_DIR, Path("reports") / "results")
+"""Where readers look for runs when none is named: ``measure``'s default, then ``report``'s."""
 SUFFIX = ".jsonl"
 
 KEY_COLUMNS = [item.name for item in fields(RecordKey)]

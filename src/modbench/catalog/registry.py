@@ -222,6 +222,10 @@ def load_plugin(path: str | Path) -> list[str]:
             spec.loader.exec_module(module)
     except Exception as error:
         raise UsageError(f"plugin {str(plugin)!r} failed to import: {first_line(error)}") from error
+    except SystemExit as error:  # a plugin is imported, not run: its exit must not end modbench silently
+        raise UsageError(
+            f"plugin {str(plugin)!r} called sys.exit({error.code!r}) while being imported; a plugin should only register entries"
+        ) from error
     return sorted(set(_entries) - before)
 
 
@@ -244,6 +248,8 @@ def coerce_value(entry: str, key: str, value: Any, default: Any) -> Any:
                 return expected(text)
             if expected in (tuple, list):
                 parsed = json.loads(text.replace("(", "[").replace(")", "]"))
+                if not isinstance(parsed, list):  # "7" is a number, not a list of one
+                    raise ValueError(text)
                 return expected(parsed)
         except (ValueError, json.JSONDecodeError):
             pass

@@ -141,7 +141,7 @@ def run_plans(plan: Plan, **options: Any) -> RunOutcome:
     """
     outcomes: list[RunOutcome] = []
     for part in (plan.entries(), plan.extras()):
-        if part.requests and not (outcomes and outcomes[-1].interrupted):
+        if part.requests and not (outcomes and (outcomes[-1].interrupted or outcomes[-1].write_error)):
             outcomes.append(run_plan(part, **options))
     if len(outcomes) == 1:
         return outcomes[0]
@@ -150,6 +150,7 @@ def run_plans(plan: Plan, **options: Any) -> RunOutcome:
         interrupted=any(outcome.interrupted for outcome in outcomes),
         run_id=", ".join(str(outcome.run_id) for outcome in outcomes if outcome.run_id) or None,
         path=outcomes[0].path if outcomes else None,
+        write_error=next((outcome.write_error for outcome in outcomes if outcome.write_error), None),
     )
 
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from modbench.claims import all_claims, get_claims, judge
 from modbench.claims.check import check_claims, run_probes
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import add_cluster_option, add_format_option, parse_name_list
+from modbench.commands.options import add_cluster_option, add_format_option, parse_name_list, positive_int
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
+from modbench.paths import path_argument
 from modbench.results import DEFAULT_RESULTS_DIR
 from modbench.resultset import ResultSet
 from modbench.spec import DEVICES
@@ -40,12 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=",".join(MEASUREMENTS),
         help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all; params,flops gives the count verdicts in seconds)",
     )
-    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
-    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")
+    parser.add_argument("--results-dir", type=path_argument, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")
     parser.add_argument(
-        "--from", dest="source", metavar="RESULTS", help="judge saved results (a run file or a directory of runs) instead of measuring"
+        "--from", dest="source", type=path_argument, metavar="RESULTS", help="judge saved results (a run file or a directory of runs) instead of measuring"
     )
     add_format_option(parser, "the verdicts")
 

@@ -25,8 +25,8 @@ from modbench.history import Thresholds, analyse, read_asv_results, read_store, 
 from modbench.history.report import change_rows
 from modbench.history.table import git_order
 from modbench.output import render
-from modbench.paths import writable_dir
-from modbench.results import DEFAULT_RESULTS_DIR
+from modbench.paths import first_existing, path_argument, writable_dir
+from modbench.results import RESULTS_SEARCH
 
 HELP = "find regressions over commits in asv's results and modbench's runs; write reports/history.md"
 
@@ -34,13 +34,13 @@ DEFAULT_ASV_RESULTS = Path(".asv/results")  # results_dir in asv.conf.json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--asv-results", type=Path, metavar="DIR",
+    parser.add_argument("--asv-results", type=path_argument, metavar="DIR",
                         help=f"asv's results directory (default {DEFAULT_ASV_RESULTS}/, when it exists)")
-    parser.add_argument("--results-dir", "--results", dest="results_dir", type=Path, metavar="DIR",
-                        help=f"modbench's saved runs (default {DEFAULT_RESULTS_DIR}/, when it exists)")
-    parser.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+    parser.add_argument("--results-dir", "--results", dest="results_dir", type=path_argument, metavar="DIR",
+                        help=f"modbench's saved runs (default: the first of {', '.join(f'{d}/' for d in RESULTS_SEARCH)} that exists)")
+    parser.add_argument("--out", type=path_argument, default=Path("reports"), metavar="DIR",
                         help="where history.md and history/*.png go (default reports/)")
-    parser.add_argument("--repo", type=Path, metavar="DIR",
+    parser.add_argument("--repo", type=path_argument, metavar="DIR",
                         help="git repository whose history orders the commits (default: . when it is one; commit dates otherwise)")
     parser.add_argument("--alpha", type=float, default=Thresholds.alpha,
                         help=f"significance level of the Mann-Whitney U test (default {Thresholds.alpha})")
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if asv_dir is not None:
         frames.append(_read_given(read_asv_results, asv_dir, args.asv_results, "asv results (machine folders of result JSON files)"))
         sources.append(f"asv results in `{asv_dir}`: {len(frames[-1])} values")
-    store_dir = _source_dir(args.results_dir, DEFAULT_RESULTS_DIR)
+    store_dir = _source_dir(args.results_dir, *RESULTS_SEARCH)
     if store_dir is not None:
         frames.append(_read_given(read_store, store_dir, args.results_dir, "modbench runs (*.jsonl)"))
         sources.append(f"modbench runs in `{store_dir}`: {len(frames[-1])} values")
@@ -96,10 +96,10 @@ def _read_given(read: Callable[[Path], pd.DataFrame], directory: Path, given: Pa
     return frame
 
 
-def _source_dir(given: Path | None, default: Path) -> Path | None:
-    """The directory asked for (which must exist), else the default one if it exists."""
+def _source_dir(given: Path | None, *defaults: Path) -> Path | None:
+    """The directory asked for (which must exist), else the first default that exists."""
     if given is not None:
         if not given.is_dir():
             raise UsageError(f"{str(given)!r} is not a directory; pass the results directory itself")
         return given
-    return default if default.is_dir() else None
+    return first_existing(defaults)

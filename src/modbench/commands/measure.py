@@ -8,27 +8,31 @@ named on stderr), 2 a usage error, 130 interrupted (what was measured is kept).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
-from modbench.commands.options import add_cluster_option, add_config_options, add_format_option, parse_int_list, parse_name_list, parse_overrides, unique
+from modbench.commands.options import add_cluster_option, add_columns_option, add_config_options, add_format_option, chosen_columns, parse_int_list, parse_name_list, parse_overrides, positive_int, unique
 from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table, render_module_table
-from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, TABLE_METRICS
+from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, METRICS, TABLE_METRICS
 from modbench.metrics.sentinel import noise_warning
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
-from modbench.output import render
-from modbench.results import DEFAULT_RESULTS_DIR, read_run, run_path
+from modbench.output import printable, render
+from modbench.paths import path_argument
+from modbench.results import COLUMNS as RECORD_COLUMNS, DEFAULT_RESULTS_DIR, read_run, run_path
 from modbench.run import RunOutcome, resume_run, run_plugins
 from modbench.spec import DEVICES, DTYPES, EntrySpec
 
 HELP = "measure catalog entries: params, MACs/FLOPs, latency, memory"
 
 TABLE_COLUMNS = ["entry", "batch", "device", "dtype", "mode", "status", *TABLE_METRICS, "error"]
+UNITS = {metric.column: metric.unit for metric in METRICS if metric.kind != "note"}
+"""The unit of each metric column: the table shows ``14.65 M`` MACs and ``904.9 µs``, JSON and CSV the exact numbers."""
 DEFAULT_TIME_LIMIT_S = 600.0
 
 
@@ -49,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth", type=int, help=f"with --by-module: how deep the tree goes (default {DEFAULT_DEPTH}; 0: the whole module only)")
     parser.add_argument("--resume", metavar="RUN", help="finish an interrupted run (its id or file): measure only what it lacks")
     add_format_option(parser)
+    add_columns_option(parser, TABLE_COLUMNS)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +62,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
-    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="shorter warm-up and timing: rougher latencies, a whole catalog in seconds")
     parser.add_argument(
         "--time-limit", type=float, metavar="SECONDS",
@@ -69,7 +74,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="measure every entry in one child process instead of a fresh one each: saves the start-up "
         "(importing torch, a few seconds per entry) but an entry that patches torch or changes threads can skew the next",
     )
-    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR, help=f"where runs are saved (default {DEFAULT_RESULTS_DIR}/)")
+    parser.add_argument("--results-dir", type=path_argument, default=DEFAULT_RESULTS_DIR, help=f"where runs are saved (default {DEFAULT_RESULTS_DIR}/)")
     parser.add_argument(
         "--cross-check", choices=CROSS_CHECKS,
         help="also count MACs with a second counter (fvcore: a torch.jit trace, slower) and note any disagreement",
@@ -94,7 +99,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
     return run_measurements(
         specs,
         batches=parse_int_list(args.batch, "batch") if args.batch is not None else [default_batch],
-        modes=parse_name_list(args.mode),
+        modes=parse_name_list(args.mode, "--mode"),
         metrics=parse_name_list(args.metrics),
         device=args.device,
         dtype=args.dtype,
@@ -112,25 +117,44 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
 
 
 def report_outcome(outcome: RunOutcome) -> int:
-    """Name every failure on stderr, say where the run is saved, and return the exit status."""
+    """Name every failure on stderr, say where the run is saved, and return the exit status.
+
+    1 when a measurement failed or the run file could not be written (a full disk: the records
+    before it are kept, and the table shows the unsaved one too), 130 when interrupted.
+    """
     for record in outcome.failures:
         if record.status != "interrupted":
-            print(f"modbench: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): {summary(record)}", file=sys.stderr)
+            _say(f"modbench: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): {summary(record)}")
     for record in outcome.records:
         if record.unpriced_ops:
-            print(f"modbench: warning: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): "
-                  f"{', '.join(record.unpriced_ops)} ran on real tensors but no price is known, so MACs and FLOPs "
-                  "leave that work out (see unsupported_ops)", file=sys.stderr)
+            _say(f"modbench: warning: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): "
+                 f"{', '.join(record.unpriced_ops)} ran on real tensors but no price is known, so MACs and FLOPs "
+                 "leave that work out (see unsupported_ops)")
     warning = noise_warning(outcome.records)
     if warning:
-        print(f"modbench: warning: {warning}", file=sys.stderr)
-    if outcome.path is not None:
-        print(f"modbench: run {outcome.run_id} saved in {outcome.path}", file=sys.stderr)
+        _say(f"modbench: warning: {warning}")
+    if outcome.path is not None and outcome.write_error is None:
+        _say(f"modbench: run {outcome.run_id} saved in {outcome.path}")
+    if outcome.write_error is not None:
+        _say(f"modbench: error: {outcome.write_error}; free space, then finish the run with: {resume_command(outcome)}")
+        return 1
     if outcome.interrupted:
-        resume = f"; finish it with: modbench measure --resume {outcome.run_id}" if outcome.path else ""
-        print(f"modbench: interrupted; {sum(r.ok for r in outcome.records)} measurements kept{resume}", file=sys.stderr)
+        resume = f"; finish it with: {resume_command(outcome)}" if outcome.path else ""
+        _say(f"modbench: interrupted; {sum(r.ok for r in outcome.records)} measurements kept{resume}")
         return 130
     return 1 if outcome.failures else 0
+
+
+def resume_command(outcome: RunOutcome) -> str:
+    """The command that finishes ``outcome``'s run, naming its results directory unless it is the default."""
+    command = f"modbench measure --resume {outcome.run_id}"
+    if outcome.path is not None and outcome.path.parent.resolve() != DEFAULT_RESULTS_DIR.resolve():
+        command += f" --results-dir {shlex.quote(str(outcome.path.parent))}"
+    return command
+
+
+def _say(line: str) -> None:
+    print(printable(line), file=sys.stderr)  # entry names and errors are the user's text: no raw escapes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
         input_shape = parse_shape(args.input_shape) if args.input_shape else None
         specs = [EntrySpec.of(name, overrides, input_shape) for name in selected_names(args)]
         outcome = measure_specs(args, specs, default_batch=input_shape[0] if input_shape else 1)
-    print(render(result_rows(outcome, args.format), args.format, TABLE_COLUMNS))
+    columns = chosen_columns(args, TABLE_COLUMNS, RECORD_COLUMNS)
+    print(render(result_rows(outcome, args.format), args.format, columns, units=UNITS))
     return report_outcome(outcome)
 
 

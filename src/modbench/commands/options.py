@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from modbench.errors import UsageError
+from modbench.errors import UsageError, closest
 from modbench.output import FORMAT_HELP, FORMATS
 
 T = TypeVar("T")
@@ -39,6 +39,28 @@ def add_cluster_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_columns_option(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
+    """``--columns a,b,c``: which columns the table and Markdown formats show, in order."""
+    parser.add_argument(
+        "--columns", metavar="NAMES",
+        help=f"table columns, comma-separated (default {','.join(default)}; empty ones are left out, and a table "
+        "wider than the terminal drops its last ones); json and csv always print every field",
+    )
+
+
+def chosen_columns(args: argparse.Namespace, default: Sequence[str], available: Sequence[str]) -> list[str]:
+    """The ``--columns`` asked for (each one of ``available``), else ``default``."""
+    if args.columns is None:
+        return list(default)
+    names = parse_name_list(args.columns, "--columns")
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        hints = closest(unknown[0], available)
+        hint = f"did you mean {', '.join(hints)}?" if hints else f"columns: {', '.join(available)}"
+        raise UsageError(f"unknown column {unknown[0]!r} for --columns; {hint}")
+    return names
+
+
 def parse_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--set`` pairs (and ``--hw``) as a dict; a malformed pair is a usage error."""
     overrides = parse_pairs(args.overrides, "--set")
@@ -58,20 +80,41 @@ def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
     return overrides
 
 
+MAX_INT = 2**31 - 1
+"""The largest batch, size or thread count taken: torch indexes with 32-bit integers in many kernels."""
+
+
 def parse_int_list(text: str, what: str) -> list[int]:
     """``"1,8,32"`` → ``[1, 8, 32]``, each a positive integer, each once (a repeat would be measured twice)."""
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         values = []
-    if not values or any(v < 1 for v in values):
-        raise UsageError(f"--{what} expects positive integers separated by commas, got {text!r}; e.g. --{what} 1,8,32")
+    if not values or any(not 1 <= v <= MAX_INT for v in values):
+        raise UsageError(f"--{what} expects positive integers (at most {MAX_INT}) separated by commas, got {text!r}; e.g. --{what} 1,8,32")
     return unique(values)
 
 
-def parse_name_list(text: str) -> list[str]:
-    """``"params,flops"`` → ``["params", "flops"]``, each once."""
-    return unique(part.strip() for part in text.split(",") if part.strip())
+def parse_name_list(text: str, option: str | None = None) -> list[str]:
+    """``"params,flops"`` → ``["params", "flops"]``, each once; with ``option``, none at all is a usage error."""
+    names = unique(part.strip() for part in text.split(",") if part.strip())
+    if option is not None and not names:
+        raise UsageError(f"{option} names nothing (got {text!r}); pass at least one, e.g. {option} {_EXAMPLES.get(option, 'NAME')}")
+    return names
+
+
+_EXAMPLES = {"--mode": "infer", "--columns": "entry,params"}
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for a count such as ``--threads``: a whole number from 1 to :data:`MAX_INT`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_INT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_INT}, got {text!r}")
+    return value
 
 
 def unique(items: Iterable[T]) -> list[T]:

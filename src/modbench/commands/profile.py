@@ -9,13 +9,13 @@ from pathlib import Path
 
 import torch
 
-from modbench.commands.options import add_config_options, add_format_option, parse_overrides
+from modbench.commands.options import add_config_options, add_format_option, parse_overrides, positive_int
 from modbench.errors import UsageError
 from modbench.metrics.sentinel import Sentinel
 from modbench.metrics.state import MODES
 from modbench.metrics.target import entry_target
 from modbench.output import render
-from modbench.paths import writable_dir
+from modbench.paths import path_argument, writable_dir
 from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
 from modbench.spec import DEVICES
@@ -35,10 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mode", default="infer", help=f"one of {', '.join(MODES)}; train = forward + backward + zero_grad per step"
     )
     parser.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: as they are)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: as they are)")
     add_config_options(parser)
-    parser.add_argument("--logdir", default=DEFAULT_LOGDIR, help="TensorBoard logdir, a run per entry (default %(default)s)")
-    parser.add_argument("--report-dir", default=DEFAULT_REPORT_DIR, help="Markdown and CSV summaries (default %(default)s)")
+    parser.add_argument("--logdir", type=path_argument, default=DEFAULT_LOGDIR, help="TensorBoard logdir, a run per entry (default %(default)s)")
+    parser.add_argument("--report-dir", type=path_argument, default=DEFAULT_REPORT_DIR, help="Markdown and CSV summaries (default %(default)s)")
     parser.add_argument("--wait", type=int, default=TraceSchedule.wait, help="steps skipped first (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=TraceSchedule.warmup, help="steps recorded, dropped (default %(default)s)")
     parser.add_argument("--active", type=int, default=TraceSchedule.active, help="steps kept (default %(default)s)")

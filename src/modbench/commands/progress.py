@@ -6,9 +6,11 @@ import sys
 from typing import IO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from modbench.output import printable
 from modbench.records import Record
 from modbench.run import Progress
 from modbench.spec import Spec
@@ -31,7 +33,7 @@ class LineProgress(Progress):
     def end(self, spec: Spec, record: Record) -> None:
         super().end(spec, record)
         # Failures are named with their reason once, at the end of the run.
-        print(f"modbench: [{self.done}/{self.total}] {spec.label}: {summary(record, reason=False)}", file=self.stream, flush=True)
+        print(printable(f"modbench: [{self.done}/{self.total}] {spec.label}: {summary(record, reason=False)}"), file=self.stream, flush=True)
 
 
 class BarProgress(Progress):
@@ -50,12 +52,12 @@ class BarProgress(Progress):
         self._id = self._bar.add_task("starting", total=total)
 
     def begin(self, spec: Spec) -> None:
-        self._bar.update(self._id, description=spec.label)
+        self._bar.update(self._id, description=escape(printable(spec.label)))  # a name is text, not rich markup
 
     def end(self, spec: Spec, record: Record) -> None:
         super().end(spec, record)
         if not record.ok:  # named above the bar now, with the reason at the end of the run
-            self._bar.console.print(f"{spec.label}: {summary(record, reason=False)}", markup=False)
+            self._bar.console.print(printable(f"{spec.label}: {summary(record, reason=False)}"), markup=False)
         self._bar.advance(self._id)
 
     def close(self) -> None:

@@ -25,16 +25,16 @@ from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import add_cluster_option
+from modbench.commands.options import add_cluster_option, positive_int
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
-from modbench.paths import writable_dir
+from modbench.paths import path_argument, writable_dir
 from modbench.report.build import judge_devices, write_report
 from modbench.report.run_info import RunInfo, load_run_infos
 from modbench.resultset import ResultSet
-from modbench.spec import DEVICES
+from modbench.spec import DEVICES, check_choice
 
 HELP = "measure the catalog and every claim, and write claims.md, catalog.md/.csv and report.html"
 
@@ -42,9 +42,9 @@ DEFAULT_OUT = Path("reports")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report directory (default {DEFAULT_OUT}/)")
+    parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, help=f"report directory (default {DEFAULT_OUT}/)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
-    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="quick latency for the claims too: a smoke run, rougher latency verdicts")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
@@ -118,6 +118,7 @@ def measure(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_choice("device", args.device, DEVICES)  # --render-only too: a bad value is never ignored
     writable_dir(args.out, "the report")
     status = 0
     if not args.render_only:

@@ -7,6 +7,7 @@ A :class:`Target` is built either from a catalog entry (name + ``--set`` overrid
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,14 +52,30 @@ class Target:
             with torch.no_grad():
                 module(*inputs)
         except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
+            config = format_config(self.config) or "no config"
+            if _SHAPE_ERROR.search(str(error)):
+                raise UsageError(
+                    f"{self.name} cannot take input of shape {describe_shapes(inputs)}: "
+                    f"{first_line(error)}; check the input shape against the config ({config})"
+                ) from error
             raise UsageError(
-                f"{self.name} cannot take input of shape {describe_shapes(inputs)}: "
-                f"{first_line(error)}; check the input shape against the config "
-                f"({format_config(self.config) or 'no config'})"
+                f"{self.name} fails at this config ({config}), input {describe_shapes(inputs)}: "
+                f"{type(error).__name__}: {first_line(error)}; check the --set values"
             ) from error
         finally:
             module.train(was_training)
         return module, inputs
+
+
+# What torch says when a tensor's shape is wrong (mat1 and mat2, size mismatch, expected input...).
+_SHAPE_ERROR = re.compile(
+    r"shape|size|dimension|\bdims?\b|mat1|mat2|channels|expected (?:input|\d)|must match|out of range|unflatten|view",
+    re.IGNORECASE,
+)
+
+
+def _describe(value: Any) -> str:
+    return f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
 
 
 def describe_shapes(inputs: Inputs) -> str:
@@ -179,6 +196,8 @@ def module_target(module: nn.Module, example_inputs: torch.Tensor | Inputs, name
     inputs: Inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
     if not inputs:
         raise UsageError("measuring a module needs example inputs; pass example_inputs=torch.randn(...)")
+    if not all(isinstance(t, torch.Tensor) for t in inputs):
+        raise UsageError(f"example inputs must be tensors, got {', '.join(_describe(t) for t in inputs)}; e.g. torch.randn(1, 4)")
     given = example_batch(inputs, batch_dim)
 
     def make_inputs(batch: int) -> Inputs:

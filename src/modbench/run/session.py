@@ -8,7 +8,10 @@
 * **Interrupts.** On Ctrl-C the worker is killed, the measurement in flight is recorded as
   ``interrupted``, and the run stops. Everything measured before is on disk.
 * **Resume.** The run file's header holds the plan; :func:`resume_run` measures only the keys
-  that have no ``ok`` record yet and appends to the same file.
+  that have no ``ok`` record yet and appends to the same file. It decides what is pending under
+  the run file's lock, so two resumes at once never measure a key twice (the second is refused).
+* **A full disk.** A record that cannot be written stops the run: the outcome keeps it (measured,
+  not saved) with the :class:`~modbench.results.RunWriteError`, and every record before is on disk.
 
 Modules given as objects (the Python API) cannot be rebuilt in another process; they are
 measured in this one, with the same failure recording but no time limit.
@@ -26,11 +29,12 @@ from pathlib import Path
 from modbench.errors import UsageError
 from modbench.metrics.pairs import PairSpec, members, plan_item
 from modbench.records import Record
-from modbench.results import RunLog, RunWriter, read_run
+from modbench.results import RunLog, RunWriteError, RunWriter, read_run
 from modbench.resultset import ResultSet
 from modbench.run.plan import RunOptions
 from modbench.run.worker import Worker, execute, failure_record
 from modbench.spec import Spec, Subject
+from modbench.text import first_line
 
 
 class Progress:
@@ -62,6 +66,8 @@ class RunOutcome:
     interrupted: bool = False
     run_id: str | None = None
     path: Path | None = None
+    write_error: RunWriteError | None = None
+    """Why the run stopped saving (a full disk): the last record is measured but not on disk."""
 
     @property
     def failures(self) -> list[Record]:
@@ -115,9 +121,9 @@ def run_specs(
 
     def keep(result: Record | list[Record]) -> None:
         for record in result if isinstance(result, list) else [result]:
+            outcome.records.append(record)  # first: a record the disk refuses is still shown
             if writer is not None:
                 writer.append(record)
-            outcome.records.append(record)
 
     progress.start(sum(len(members(spec)) for spec in specs))
     try:
@@ -129,10 +135,15 @@ def run_specs(
             in_flight = None
             for member, record in zip(members(spec), result if isinstance(result, list) else [result]):
                 progress.end(member, record)
+    except RunWriteError as error:
+        outcome.write_error = error
     except KeyboardInterrupt:
         outcome.interrupted = True
         if in_flight is not None and not (outcome.records and outcome.records[-1].key == in_flight.key):
-            keep(failure_record(in_flight, "interrupted", "interrupted (SIGINT) while this was being measured"))
+            try:
+                keep(failure_record(in_flight, "interrupted", "interrupted (SIGINT) while this was being measured"))
+            except RunWriteError as error:
+                outcome.write_error = error
     finally:
         workers.stop()
         progress.close()
@@ -160,13 +171,8 @@ def resume_run(
     The run's own plugins must already be loaded (see :func:`run_plugins`); ``time_limit``
     replaces the run's own when given; ``cluster`` measures the rest there.
     """
-    if log.header is None:
-        raise UsageError(f"{log.path} holds no run header, so no plan to finish; start the run again")
-    header = log.header
-    if header.get("plan") is None:
-        raise UsageError(f"run {log.run_id} cannot be resumed: it has no plan (it measured modules given as Python objects)")
-    done = {record.key for record in log.latest() if record.ok}
-    pending = [task for task in map(plan_item, header["plan"]) if any(spec.key not in done for spec in members(task))]
+    planned = _planned_specs(log)
+    header = log.header or {}
     options = RunOptions(
         isolate=header.get("isolate", True),
         time_limit=time_limit if time_limit is not None else header.get("time_limit"),
@@ -175,9 +181,35 @@ def resume_run(
         cluster=cluster,
     )
     with RunWriter(log.path, log.run_id) as writer:
+        done = {record.key for record in read_run(log.path).latest() if record.ok}  # read under the lock
+        pending = [task for task in planned if any(spec.key not in done for spec in members(task))]
         fresh = run_specs(pending, writer, options, progress)
     merged = read_run(log.path).latest()
-    return RunOutcome(records=merged, interrupted=fresh.interrupted, run_id=log.run_id, path=log.path)
+    if fresh.write_error is not None and fresh.write_error.record is not None:
+        merged.append(fresh.write_error.record)
+    return RunOutcome(records=merged, interrupted=fresh.interrupted, run_id=log.run_id, path=log.path, write_error=fresh.write_error)
+
+
+def _planned_specs(log: RunLog) -> list[Spec | PairSpec]:
+    """The specs the run's header planned; a header this version cannot read is a usage error."""
+    if log.header is None:
+        raise UsageError(f"{log.path} holds no run header, so no plan to finish; start the run again")
+    plan = log.header.get("plan")
+    if plan is None:
+        raise UsageError(f"run {log.run_id} cannot be resumed: it has no plan (it measured modules given as Python objects)")
+    try:
+        if not isinstance(plan, list):
+            raise TypeError(f"the plan is a {type(plan).__name__}, not a list")
+        specs = [plan_item(item) for item in plan]
+        if any(isinstance(spec.batch, bool) or not isinstance(spec.batch, int) or spec.batch < 1
+               for task in specs for spec in members(task)):
+            raise ValueError("a planned batch is not a positive integer")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise UsageError(
+            f"run {log.run_id} cannot be resumed: its plan is not one this version of modbench reads "
+            f"({type(error).__name__}: {first_line(error)}); measure it again"
+        ) from error
+    return specs
 
 
 def run_plugins(log: RunLog) -> list[str]:
