@@ -195,11 +195,13 @@ def test_api_bad_arguments_are_usage_errors(kwargs: dict, needle: str) -> None:
     assert "\n" not in str(raised.value)
 
 
-def test_api_a_zero_dimensional_input_and_a_non_module_are_usage_errors() -> None:
+def test_api_a_zero_dimensional_input_is_measured_and_a_non_module_is_a_usage_error() -> None:
     import modbench
 
-    with pytest.raises(UsageError, match="batch"):
-        modbench.measure(nn.ReLU(), torch.tensor(1.0), metrics=["params"])
+    frame = modbench.measure(nn.ReLU(), torch.tensor(1.0), metrics=["params"])  # a scalar: one sample, batch 1
+    assert list(frame["status"]) == ["ok"]
+    with pytest.raises(UsageError, match="tensors"):
+        modbench.measure(nn.ReLU(), ["not a tensor"], metrics=["params"])  # type: ignore[list-item]
     with pytest.raises(UsageError, match="nn.Module"):
         modbench.measure(lambda x: x, torch.randn(1, 4), metrics=["params"])  # type: ignore[arg-type]
 
