@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from modbench.commands.options import add_config_options, add_format_option, parse_overrides, positive_int
+from modbench.commands.options import add_config_options, add_format_option, parse_overrides
 from modbench.errors import UsageError
 from modbench.metrics.sentinel import Sentinel
 from modbench.metrics.state import MODES
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mode", default="infer", help=f"one of {', '.join(MODES)}; train = forward + backward + zero_grad per step"
     )
     parser.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: as they are)")
+    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: as they are)")
     add_config_options(parser)
     parser.add_argument("--logdir", type=path_argument, default=DEFAULT_LOGDIR, help="TensorBoard logdir, a run per entry (default %(default)s)")
     parser.add_argument("--report-dir", type=path_argument, default=DEFAULT_REPORT_DIR, help="Markdown and CSV summaries (default %(default)s)")
