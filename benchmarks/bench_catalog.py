@@ -36,6 +36,7 @@ from modbench.errors import UsageError
 from modbench.metrics.counting import count_ops
 from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
+from modbench.metrics.registry import ASV_TRACKS, Metric
 from modbench.metrics.steps import make_step, step_inputs
 
 # The catalog as of this suite: list_entries() minus HEAVY_MODELS, and the heavy models.
@@ -153,6 +154,8 @@ class Counts:
     """Parameters, MACs, FLOPs and peak bytes of one inference forward at batch 1.
 
     Counted, not timed: the same at every run of a commit, so any change between commits is real.
+    The ``track_`` methods are made from the metric registry's ``ASV_TRACKS`` below, so a metric
+    tracked by asv is declared in one place; their names (asv's benchmark ids) are the registry's.
     """
 
     params = [ALL_ENTRIES]
@@ -162,22 +165,27 @@ class Counts:
     def setup(self, name: str) -> None:
         self.target = prepared(name, "infer")
 
-    def track_params(self, name: str) -> int:
-        return count_parameters(self.target.module).params
 
-    track_params.unit = "parameters"
+# What each measurement returns for a prepared target: an object with one attribute per metric it produces.
+MEASURE: dict[str, Callable[[Prepared], Any]] = {
+    "params": lambda target: count_parameters(target.module),
+    "flops": lambda target: count_ops(target.module, target.inputs, "infer"),
+    "memory": lambda target: peak_memory(target.module, target.inputs, "infer", "cpu"),
+}
 
-    def track_macs(self, name: str) -> int:
-        return count_ops(self.target.module, self.target.inputs, "infer").macs
 
-    track_macs.unit = "MACs"
+def _track(metric: Metric) -> Callable[[Counts, str], int]:
+    """The asv ``track_`` method for ``metric``: the value its measurement gives the setup's target."""
+    (producer,) = metric.producers
+    measure = MEASURE[producer]
 
-    def track_flops(self, name: str) -> int:
-        return count_ops(self.target.module, self.target.inputs, "infer").flops
+    def track(self: Counts, name: str) -> int:
+        return getattr(measure(self.target), metric.column)
 
-    track_flops.unit = "FLOPs"
+    track.__name__, track.__qualname__ = metric.asv, f"Counts.{metric.asv}"
+    track.unit = metric.unit
+    return track
 
-    def track_peak_bytes(self, name: str) -> int:
-        return peak_memory(self.target.module, self.target.inputs, "infer", "cpu").peak_bytes
 
-    track_peak_bytes.unit = "bytes"
+for _name, _metric in ASV_TRACKS.items():
+    setattr(Counts, _name, _track(_metric))

@@ -41,12 +41,13 @@ from modbench.catalog import list_entries
 from modbench.environment import cpu_model, git_commit
 from modbench.metrics.latency import DEFAULT_PLAN
 from modbench.metrics.memory import peak_memory
+from modbench.metrics.registry import VALUE_METRICS
 
 REPORT = Path(__file__).resolve().parent.parent / "reports" / "measure_timings.md"
 QUICK_LIMIT_S = 60.0
 FULL_LIMIT_S = 600.0
 AGREEMENT = 0.03
-FIELDS = ("latency_ms", "latency_iqr_ms", "runs", "throughput", "gflops_achieved", "peak_bytes", "param_bytes", "activation_bytes")
+FIELDS = VALUE_METRICS
 
 
 @dataclass

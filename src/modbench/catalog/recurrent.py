@@ -69,53 +69,40 @@ def rnn_cell(input_size: int = 4, hidden_size: int = 4) -> nn.Module:
     return nn.RNNCell(input_size, hidden_size)
 
 
-@register(family="block", example_input=recurrent_sequence, source=SOURCE, tags=("recurrent", "seed-003"))
-def rnn(
-    input_size: int = 4,
-    hidden_size: int = 4,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    batch_first: bool = True,
-    seq_len: int = 5,
-) -> nn.Module:
-    """Multi-layer Elman RNN, nn.RNN with tanh (seed 003); input N×seq_len×input_size."""
-    return nn.RNN(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+def _sequence_layer(name: str, layer: type[nn.RNNBase], doc: str, source: Source, tags: tuple[str, ...]) -> None:
+    """Register ``name``: torch's ``layer`` (RNN, LSTM or GRU) at seed 003's sizes, on a seq_len-long sequence.
+
+    The three layers take the same arguments and differ only in their gates, so one factory
+    serves all three; ``seq_len`` is in the config for the input, not the layer.
+    """
+
+    def factory(
+        input_size: int = 4,
+        hidden_size: int = 4,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        batch_first: bool = True,
+        seq_len: int = 5,
+    ) -> nn.Module:
+        return layer(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = doc
+    register(family="block", example_input=recurrent_sequence, source=source, tags=tags)(factory)
 
 
-@register(
-    family="block",
-    example_input=recurrent_sequence,
-    source=Source(seed=SEED, paper=LSTM_PAPER),
-    tags=("recurrent", "gating", "seed-003"),
+_sequence_layer(
+    "rnn", nn.RNN, "Multi-layer Elman RNN, nn.RNN with tanh (seed 003); input N×seq_len×input_size.",
+    SOURCE, ("recurrent", "seed-003"),
 )
-def lstm(
-    input_size: int = 4,
-    hidden_size: int = 4,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    batch_first: bool = True,
-    seq_len: int = 5,
-) -> nn.Module:
-    """LSTM, nn.LSTM (seed 003); four gates, so four times an RNN's weights and MACs per layer."""
-    return nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
-
-
-@register(
-    family="block",
-    example_input=recurrent_sequence,
-    source=Source(seed=SEED, paper=GRU_PAPER),
-    tags=("recurrent", "gating", "seed-003"),
+_sequence_layer(
+    "lstm", nn.LSTM, "LSTM, nn.LSTM (seed 003); four gates, so four times an RNN's weights and MACs per layer.",
+    Source(seed=SEED, paper=LSTM_PAPER), ("recurrent", "gating", "seed-003"),
 )
-def gru(
-    input_size: int = 4,
-    hidden_size: int = 4,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    batch_first: bool = True,
-    seq_len: int = 5,
-) -> nn.Module:
-    """GRU, nn.GRU (seed 003); three gates, so three times an RNN's weights and MACs per layer."""
-    return nn.GRU(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+_sequence_layer(
+    "gru", nn.GRU, "GRU, nn.GRU (seed 003); three gates, so three times an RNN's weights and MACs per layer.",
+    Source(seed=SEED, paper=GRU_PAPER), ("recurrent", "gating", "seed-003"),
+)
 
 
 @register(

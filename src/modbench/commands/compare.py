@@ -23,7 +23,7 @@ from modbench.commands.measure import add_run_options, measure_specs, report_out
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs
 from modbench.errors import UsageError
 from modbench.metrics.pairs import paired_estimate
-from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.registry import MEASUREMENTS, VALUE_METRICS
 from modbench.output import format_cell, render
 from modbench.records import Record, canonical_config
 from modbench.spec import EntrySpec
@@ -31,11 +31,7 @@ from modbench.text import format_config
 
 HELP = "compare two entries side by side: every metric and the ratio B/A"
 
-# The numeric metrics of a record, in the order a reader scans them: size, work, time, memory.
-COMPARED = (
-    "params", "params_trainable", "buffers", "param_bytes", "macs", "flops", "flops_matmul", "flops_elementwise",
-    "latency_ms", "latency_iqr_ms", "runs", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes",
-)
+COMPARED = VALUE_METRICS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

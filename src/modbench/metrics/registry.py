@@ -35,6 +35,8 @@ class Metric:
     measurements that must run for the column to be filled (``gflops_achieved`` needs FLOPs and
     a latency). ``history`` marks the metrics tracked as history series; ``asv`` is the name of
     the asv ``track_`` benchmark that tracks the same number (counts only: asv times its own way).
+    ``checks`` names the column this one cross-checks (fvcore's MAC count checks modbench's own):
+    such a column is kept in records but not listed among a record's values.
     """
 
     column: str
@@ -46,6 +48,7 @@ class Metric:
     table: bool = False
     history: bool = False
     asv: str | None = None
+    checks: str | None = None
 
 
 METRICS: tuple[Metric, ...] = (
@@ -54,7 +57,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("buffers", "elements", "count", ("params",)),
     Metric("param_bytes", "bytes", "memory", ("params",)),
     Metric("macs", "MACs", "count", ("flops",), table=True, history=True, asv="track_macs"),
-    Metric("macs_fvcore", "MACs", "count", ("flops",)),
+    Metric("macs_fvcore", "MACs", "count", ("flops",), checks="macs"),
     Metric("flops", "FLOPs", "count", ("flops",), table=True, history=True, asv="track_flops"),
     Metric("flops_matmul", "FLOPs", "count", ("flops",)),
     Metric("flops_elementwise", "FLOPs", "count", ("flops",), table=True),
@@ -88,6 +91,10 @@ DEVICE_METRICS: frozenset[str] = frozenset(m.column for m in METRICS if m.device
 
 SPREAD_COLUMNS: dict[str, str] = {m.column: m.spread for m in METRICS if m.spread is not None}
 """Column → the column holding its spread."""
+
+VALUE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.kind != "note" and m.checks is None)
+"""A record's numeric values in the order a reader scans them (size, work, time, memory), cross-checks left out:
+what ``modbench compare`` sets side by side and what a complete catalog record has."""
 
 TABLE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.table)
 """Metric columns a results table shows by default (the rest stay in JSON and CSV)."""
