@@ -74,3 +74,11 @@ def test_the_catalog_registry_is_a_leaf() -> None:
     graph = import_graph()
     assert {name for name in graph["modbench.catalog.registry"] if name.startswith("modbench.catalog")} == set()
     assert {"modbench.errors", "modbench.text"} >= graph["modbench.catalog.registry"]
+
+
+def test_the_report_and_history_read_no_live_catalog() -> None:
+    """They render what the results (and the listing the command passes in) hold, not the registry of this process."""
+    graph = import_graph()
+    readers = [name for name in graph if name.startswith(("modbench.report", "modbench.history"))]
+    assert readers
+    assert {name: sorted(i for i in graph[name] if i.startswith("modbench.catalog")) for name in readers} == dict.fromkeys(readers, [])

@@ -22,6 +22,8 @@ from modbench.claims.library.ghost import GHOST
 from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
 from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_SWEEP
+from modbench.commands.report import catalog_listing
+from modbench.records import Record
 from modbench.report.build import write_report
 from modbench.report.document import Document, Table, Text, to_html
 from modbench.report.run_info import RunInfo
@@ -71,14 +73,13 @@ def side_row(side: Side, index: int, device: str = "cpu") -> dict[str, Any]:
     return row(side.entry, side_config(side), index, device, side.batch, side.mode)
 
 
-def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> list[dict[str, Any]]:
+def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> ResultSet:
     """Every claim side (the Ghost parts too); with ``full``, every catalog entry and the batch curves too."""
     sides = [r.side for r in claim_requests(CLAIMS)]
     if full:
         sides += [Side.of(name) for name in list_entries()]
         sides += [Side(s.entry, s.config, batch, s.mode) for curve in BATCH_CURVES for s in curve.sides for batch in curve.batches]
-    rows = [side_row(side, index, device) for device in devices for index, side in enumerate(sides)]
-    return rows
+    return result_set(side_row(side, index, device) for device in devices for index, side in enumerate(sides))
 
 
 INFO = RunInfo(device="cpu", command="modbench report", run_id="test-run", probes={"conv1x1_linear_max_abs_diff": 1e-7})
@@ -96,7 +97,9 @@ def evil_entry(isolated_registry: dict[str, Entry]) -> str:
 
 
 def test_report_renders_with_gpu_data_missing(tmp_path: Path, evil_entry: str) -> None:
-    paths = write_report(result_set([*synthetic_results(), row(evil_entry, {"width": 4}, 0)]), [INFO], tmp_path)
+    results = synthetic_results()
+    results.add(result_set([row(evil_entry, {"width": 4}, 0)]))
+    paths = write_report(results, [INFO], tmp_path, catalog_listing())
     names = {p.relative_to(tmp_path).as_posix() for p in paths}
     assert {"claims.md", "catalog.md", "catalog.csv", "claims.json", "report.html"} <= names
     assert any(name.startswith("plots/") and name.endswith(".png") for name in names)
@@ -129,7 +132,7 @@ def test_report_renders_with_gpu_data_missing(tmp_path: Path, evil_entry: str) -
 
 def test_report_names_the_gpu_when_it_was_measured(tmp_path: Path) -> None:
     infos = [INFO, RunInfo(device="cuda", command="modbench report --device cuda")]
-    write_report(result_set(synthetic_results(("cpu", "cuda"))), infos, tmp_path, claims=(GHOST, CBAM))
+    write_report(synthetic_results(("cpu", "cuda")), infos, tmp_path, catalog_listing(), claims=(GHOST, CBAM))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "GPU: not measured" not in page
     assert "on cuda" in page and "Test GPU" in page
@@ -139,7 +142,7 @@ def test_report_names_the_gpu_when_it_was_measured(tmp_path: Path) -> None:
 
 
 def test_report_renders_from_an_empty_table(tmp_path: Path) -> None:
-    write_report(ResultSet(), [RunInfo(device="cpu", command="modbench report")], tmp_path)
+    write_report(ResultSet(), [RunInfo(device="cpu", command="modbench report")], tmp_path, catalog_listing())
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "not measured in this run" in page
     verdicts = json.loads((tmp_path / "claims.json").read_text(encoding="utf-8"))["cpu"]
@@ -162,7 +165,7 @@ def test_claim_ghost_centre_is_in_the_sweep() -> None:
 def test_cli_report_render_only_and_claims_from_saved_results(tmp_path: Path, cli: Callable[..., Any]) -> None:
     results = tmp_path / "results"
     with RunWriter.create(results, plan=None) as writer:
-        for record in result_set(synthetic_results(full=False)):
+        for record in synthetic_results(full=False):
             writer.append(record)
     INFO.save(INFO.path(tmp_path))
 

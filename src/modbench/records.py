@@ -46,6 +46,11 @@ class RecordKey:
     def config_dict(self) -> dict[str, Any]:
         return json.loads(self.config)
 
+    def series_label(self) -> str:
+        """Every field as ``name=value``, config last: the key as one string, naming a history series."""
+        shown = ("entry", "batch", "mode", "device", "dtype", "threads", "config")
+        return ", ".join(f"{name}={getattr(self, name)}" for name in shown)
+
 
 @dataclass(frozen=True)
 class Environment:

@@ -313,8 +313,12 @@ def records_frame(records: Iterable[Record], run: str | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def read_runs(sources: str | Path | Iterable[str | Path]) -> list[RunLog]:
-    """Every run in ``sources`` (run files, or directories of them); a file that is no run is skipped with a warning."""
+def read_runs(sources: str | Path | Iterable[str | Path] = DEFAULT_RESULTS_DIR) -> list[RunLog]:
+    """Every run in ``sources`` (run files, or directories of them), in path order.
+
+    A source that does not exist is a usage error; a run file that cannot be read is named in a
+    warning and skipped, so the other runs are still read.
+    """
     items = [sources] if isinstance(sources, (str, Path)) else list(sources)
     paths: list[Path] = []
     for item in map(Path, items):
@@ -334,7 +338,7 @@ def read_runs(sources: str | Path | Iterable[str | Path]) -> list[RunLog]:
 
 
 def load_runs(sources: str | Path | Iterable[str | Path] = DEFAULT_RESULTS_DIR, latest: bool = True) -> pd.DataFrame:
-    """Every record of every run in ``sources`` (run files, or directories of them) as one DataFrame.
+    """Every record of every run in ``sources`` (see :func:`read_runs`) as one DataFrame.
 
     Rows are identified by ``run`` plus the key columns; with ``latest``, a key measured twice
     within a run (a failure, then its resumed success) keeps only its last record.

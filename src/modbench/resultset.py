@@ -47,7 +47,7 @@ class ResultSet:
 
     @classmethod
     def from_runs(cls, sources: str | Path | Iterable[str | Path], latest: bool = True) -> ResultSet:
-        """Every record of the run files in ``sources`` (files, or directories of them); see :func:`modbench.results.load_runs`."""
+        """Every record of the run files in ``sources`` (files, or directories of them); see :func:`modbench.results.read_runs`."""
         from modbench.results import read_runs
 
         results = cls()

@@ -32,7 +32,9 @@ from modbench.metrics.registry import MEASUREMENTS
 from modbench.output import render
 from modbench.paths import path_argument, writable_dir
 from modbench.report.build import judge_devices, write_report
+from modbench.records import canonical_config
 from modbench.report.run_info import RunInfo, load_run_infos
+from modbench.report.tables import Listed
 from modbench.resultset import ResultSet
 from modbench.spec import DEVICES, check_choice
 
@@ -74,6 +76,11 @@ def report_plan(claims: tuple[Claim, ...], quick: bool) -> Plan:
         for batch in curve.batches
     ]
     return Plan(requests=tuple(merge(claimed + catalog + curves)))
+
+
+def catalog_listing() -> list[Listed]:
+    """Every catalog entry as the catalog table lists it (name, family, default config), in the catalog's order."""
+    return [Listed(name, get_entry(name).family, canonical_config(get_entry(name).config())) for name in list_entries()]
 
 
 def _now() -> str:
@@ -128,10 +135,10 @@ def run(args: argparse.Namespace) -> int:
     results = args.out / "results"
     if not results.is_dir():
         raise UsageError(f"{results} holds no runs; run `modbench report --out {args.out}` without --render-only first")
-    saved = ResultSet.from_runs(results)
+    measured = ResultSet.from_runs(results)
     infos = load_run_infos(args.out)
-    paths = write_report(saved, infos, args.out)
-    verdicts = judge_devices(Results(saved), all_claims(), infos)
+    paths = write_report(measured, infos, args.out, catalog_listing())
+    verdicts = judge_devices(Results(measured), all_claims(), infos)
     rows = [
         {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, **{f"on {d}": vs[i].hardware for d, vs in verdicts.items()}}
         for i, v in enumerate(next(iter(verdicts.values())))

@@ -35,6 +35,7 @@ class Metric:
     measurements that must run for the column to be filled (``gflops_achieved`` needs FLOPs and
     a latency). ``history`` marks the metrics tracked as history series; ``asv`` is the name of
     the asv ``track_`` benchmark that tracks the same number (counts only: asv times its own way).
+    ``catalog`` marks the columns of the report's catalog table (``catalog.md``, ``catalog.csv``).
     ``checks`` names the column this one cross-checks (fvcore's MAC count checks modbench's own):
     such a column is kept in records but not listed among a record's values.
     """
@@ -48,37 +49,38 @@ class Metric:
     table: bool = False
     history: bool = False
     asv: str | None = None
+    catalog: bool = False
     checks: str | None = None
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("params", "parameters", "count", ("params",), table=True, history=True, asv="track_params"),
+    Metric("params", "parameters", "count", ("params",), table=True, history=True, asv="track_params", catalog=True),
     Metric("params_trainable", "parameters", "count", ("params",)),
     Metric("buffers", "elements", "count", ("params",)),
     Metric("param_bytes", "bytes", "memory", ("params",)),
-    Metric("macs", "MACs", "count", ("flops",), table=True, history=True, asv="track_macs"),
+    Metric("macs", "MACs", "count", ("flops",), table=True, history=True, asv="track_macs", catalog=True),
     Metric("macs_fvcore", "MACs", "count", ("flops",), checks="macs"),
-    Metric("flops", "FLOPs", "count", ("flops",), table=True, history=True, asv="track_flops"),
+    Metric("flops", "FLOPs", "count", ("flops",), table=True, history=True, asv="track_flops", catalog=True),
     Metric("flops_matmul", "FLOPs", "count", ("flops",)),
-    Metric("flops_elementwise", "FLOPs", "count", ("flops",), table=True),
+    Metric("flops_elementwise", "FLOPs", "count", ("flops",), table=True, catalog=True),
     Metric("flops_backward", "FLOPs", "count", ("flops",)),
-    Metric("latency_ms", "ms", "time", ("latency",), device_dependent=True, spread="latency_iqr_ms", table=True, history=True),
-    Metric("latency_iqr_ms", "ms", "time", ("latency",), device_dependent=True, table=True),
+    Metric("latency_ms", "ms", "time", ("latency",), device_dependent=True, spread="latency_iqr_ms", table=True, history=True, catalog=True),
+    Metric("latency_iqr_ms", "ms", "time", ("latency",), device_dependent=True, table=True, catalog=True),
     Metric("runs", "calls", "count", ("latency",)),
-    Metric("throughput", "samples/s", "rate", ("latency",), device_dependent=True, table=True),
-    Metric("gflops_achieved", "GFLOP/s", "rate", ("latency", "flops"), device_dependent=True),
-    Metric("peak_bytes", "bytes", "memory", ("memory",), device_dependent=True, table=True, history=True, asv="track_peak_bytes"),
-    Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True),
-    Metric("sentinel_slowdown", "fraction", "noise", ("latency",), device_dependent=True),
+    Metric("throughput", "samples/s", "rate", ("latency",), device_dependent=True, table=True, catalog=True),
+    Metric("gflops_achieved", "GFLOP/s", "rate", ("latency", "flops"), device_dependent=True, catalog=True),
+    Metric("peak_bytes", "bytes", "memory", ("memory",), device_dependent=True, table=True, history=True, asv="track_peak_bytes", catalog=True),
+    Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True, catalog=True),
+    Metric("sentinel_slowdown", "fraction", "noise", ("latency",), device_dependent=True, catalog=True),
     Metric("other_cores_busy", "cores", "noise", ("latency",), device_dependent=True),
     Metric("cpu_steal", "fraction", "noise", ("latency",), device_dependent=True),
     Metric("load_average", "processes", "noise", ("latency",), device_dependent=True),
     Metric("sentinel_attempts", "attempts", "noise", ("latency",), device_dependent=True),
-    Metric("noisy", "", "noise", ("latency",), device_dependent=True, table=True),
-    Metric("unsupported_ops", "", "note", ("flops",), table=True),
+    Metric("noisy", "", "noise", ("latency",), device_dependent=True, table=True, catalog=True),
+    Metric("unsupported_ops", "", "note", ("flops",), table=True, catalog=True),
     Metric("zero_cost_ops", "", "note", ("flops",)),
-    Metric("unpriced_ops", "", "note", ("flops",), table=True),
-    Metric("counter_note", "", "note", ("flops",)),
+    Metric("unpriced_ops", "", "note", ("flops",), table=True, catalog=True),
+    Metric("counter_note", "", "note", ("flops",), catalog=True),
 )
 
 BY_COLUMN: dict[str, Metric] = {metric.column: metric for metric in METRICS}
@@ -92,12 +94,15 @@ DEVICE_METRICS: frozenset[str] = frozenset(m.column for m in METRICS if m.device
 SPREAD_COLUMNS: dict[str, str] = {m.column: m.spread for m in METRICS if m.spread is not None}
 """Column → the column holding its spread."""
 
-VALUE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.kind != "note" and m.checks is None)
+VALUE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.kind in ("count", "time", "rate", "memory") and m.checks is None)
 """A record's numeric values in the order a reader scans them (size, work, time, memory), cross-checks left out:
 what ``modbench compare`` sets side by side and what a complete catalog record has."""
 
 TABLE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.table)
 """Metric columns a results table shows by default (the rest stay in JSON and CSV)."""
+
+CATALOG_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.catalog)
+"""Metrics the report's catalog table shows, in this order."""
 
 HISTORY_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.history)
 """Metrics followed across commits by ``modbench history``."""

@@ -1,6 +1,6 @@
-"""Write every report file from a results table: Markdown, CSV, JSON and the HTML page.
+"""Write every report file from a result set: Markdown, CSV, JSON and the HTML page.
 
-Reads results, judges the claims on them (pure; see :mod:`modbench.claims.verdict`) on every
+Reads results (a :class:`~modbench.resultset.ResultSet`), judges the claims on them (pure; see :mod:`modbench.claims.verdict`) on every
 device that has timings, and renders. Never measures: the same files can be rebuilt later from
 a saved run with ``modbench report --from``.
 """
@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-
 from modbench.claims import all_claims
 from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim
@@ -21,7 +20,9 @@ from modbench.report import tables
 from modbench.report.content import catalog_document, claims_document
 from modbench.report.document import Document, Heading, plot_files, to_html, to_markdown
 from modbench.report.run_info import RunInfo
+from modbench.report.tables import Listed
 from modbench.resultset import ResultSet
+
 
 def judge_devices(store: Results, claims: Sequence[Claim], infos: Sequence[RunInfo]) -> dict[str, list[ClaimVerdict]]:
     """Verdicts per device with timings (the runs' own devices when nothing was timed), CPU first."""
@@ -30,13 +31,18 @@ def judge_devices(store: Results, claims: Sequence[Claim], infos: Sequence[RunIn
     return {device: [judge_claim(claim, store, device, probes) for claim in claims] for device in devices}
 
 
-def write_report(results: ResultSet, infos: Sequence[RunInfo], out_dir: Path, claims: Sequence[Claim] | None = None) -> list[Path]:
-    """Write claims.md, catalog.md, catalog.csv, claims.json, report.html and plots/ into ``out_dir`` (all claims by default)."""
+def write_report(
+    results: ResultSet, infos: Sequence[RunInfo], out_dir: Path, listed: Sequence[Listed], claims: Sequence[Claim] | None = None
+) -> list[Path]:
+    """Write claims.md, catalog.md, catalog.csv, claims.json, report.html and plots/ into ``out_dir``.
+
+    ``listed`` are the catalog table's entries; ``claims`` are judged (all claims by default).
+    """
     claims = all_claims() if claims is None else claims
     out_dir.mkdir(parents=True, exist_ok=True)
     store = Results(results)
     verdicts = judge_devices(store, claims, infos)
-    catalog = tables.catalog_table(results.to_frame())
+    catalog = tables.catalog_table(results, listed)
     claims_doc = claims_document(store, verdicts, infos, catalog)
     catalog_doc = catalog_document(catalog, store, infos)
     written = {

@@ -1,4 +1,4 @@
-"""Tables the report shows, each built from the results table alone (claims' tables are their exhibits).
+"""Tables the report shows, each built from the results alone (claims' tables are their exhibits).
 
 Every function here reads rows; none measures. A number that is missing stays missing (NaN),
 and the renderers print it as a gap, so a report from a CPU-only run has no GPU column rather
@@ -7,57 +7,68 @@ than a guessed one.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from modbench.catalog import get_entry, list_entries
 from modbench.claims.lookup import Results
-from modbench.claims.schema import Side
 from modbench.claims.sweeps import BATCH_CURVES, BatchCurve
-from modbench.records import canonical_config
+from modbench.metrics.registry import CATALOG_METRICS
+from modbench.records import Record
+from modbench.resultset import ResultSet
 
-CATALOG_COLUMNS = [
-    "entry", "family", "mode", "batch", "device", "status", "params", "macs", "flops", "flops_elementwise",
-    "latency_ms", "latency_iqr_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes",
-    "unsupported_ops", "counter_note", "error",
-]
+CATALOG_COLUMNS = ["entry", "family", "mode", "batch", "device", "status", *(m.column for m in CATALOG_METRICS), "error"]
 
-COUNT_COLUMNS = ("batch", "params", "macs", "flops", "flops_elementwise", "peak_bytes", "activation_bytes")
+COUNT_COLUMNS = ("batch", *(m.column for m in CATALOG_METRICS if m.kind in ("count", "memory")))
 """Integer columns: kept integers in the CSV even where a failed row leaves a gap."""
 
 
-def _config_keys(frame: pd.DataFrame) -> pd.Series:
-    return pd.Series([c if isinstance(c, str) else canonical_config(c) for c in frame["config"]], index=frame.index)
+@dataclass(frozen=True)
+class Listed:
+    """A catalog entry as the catalog table needs it: its name, family and default config (canonical JSON).
+
+    The command that renders builds these from the catalog (``commands/report.py``), so the table
+    is made from data passed in, never from the live registry.
+    """
+
+    name: str
+    family: str
+    config: str
 
 
-def catalog_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per catalog entry, mode and device at the entry's default config and batch 1.
+def catalog_table(results: ResultSet, listed: Sequence[Listed]) -> pd.DataFrame:
+    """One row per listed entry, mode and device at the entry's default config and batch 1.
 
     Failed measurements keep their row (status and error), so a gap in the table has a reason.
-    When a key was measured more than once, the latest row wins.
+    When an entry was measured more than once on a device and mode (other runs, dtypes or thread
+    counts), the latest record (by timestamp, then by position) wins.
     """
-    if frame.empty:
-        return pd.DataFrame(columns=CATALOG_COLUMNS)
-    rows = frame.assign(config_key=_config_keys(frame))
-    if "timestamp" in rows.columns:
-        rows = rows.sort_values("timestamp", kind="stable")
+    measured: dict[tuple[str, str], list[Record]] = {}
+    for record in results:
+        if record.key.batch == 1:
+            measured.setdefault((record.key.entry, record.key.config), []).append(record)
     picked = []
-    for name in list_entries():
-        entry = get_entry(name)
-        mine = rows[(rows["entry"] == name) & (rows["config_key"] == canonical_config(entry.config())) & (rows["batch"] == 1)]
-        for _, group in mine.groupby(["mode", "device"], sort=True):
-            picked.append({**group.iloc[-1].to_dict(), "family": entry.family})
+    for entry in listed:
+        latest: dict[tuple[str, str], Record] = {}
+        for record in sorted(measured.get((entry.name, entry.config), []), key=lambda r: r.env.timestamp or ""):
+            latest[(record.key.mode, record.key.device)] = record
+        picked += [{**_flat(latest[where]), "family": entry.family} for where in sorted(latest)]
     table = pd.DataFrame(picked)
     if table.empty:
         return pd.DataFrame(columns=CATALOG_COLUMNS)
     for column in COUNT_COLUMNS:
         if column in table.columns:
             table[column] = table[column].astype("Int64")
-    if "unsupported_ops" in table.columns:
-        table["unsupported_ops"] = [", ".join(ops) if isinstance(ops, list) else ops for ops in table["unsupported_ops"]]
+    for column in ("unsupported_ops", "unpriced_ops"):
+        table[column] = [", ".join(ops) for ops in table[column]]
     return table[[c for c in CATALOG_COLUMNS if c in table.columns]].reset_index(drop=True)
+
+
+def _flat(record: Record) -> dict[str, Any]:
+    """A record's row: its flat fields, with the config as the canonical string it is keyed by."""
+    return {**record.to_dict(), "config": record.key.config}
 
 
 def batch_curve_table(store: Results, curve: BatchCurve, device: str) -> pd.DataFrame:
