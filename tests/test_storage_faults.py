@@ -284,12 +284,11 @@ def test_a_directory_named_like_a_run_is_skipped(tmp_path: Path, capsys: pytest.
 
 
 def test_report_and_claims_read_a_directory_holding_a_foreign_and_a_damaged_file(tmp_path: Path, cli: Callable) -> None:
-    from tests.claim_rows import result_set
     from tests.test_report import INFO, synthetic_results
 
     results = tmp_path / "results"
     with RunWriter.create(results, plan=None) as writer:
-        for record in result_set(synthetic_results(full=False)):
+        for record in synthetic_results(full=False):
             writer.append(record)
     with writer.path.open("a") as file:
         file.write('{"kind": "record", "config": "{oops"}\n')
