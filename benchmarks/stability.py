@@ -74,8 +74,8 @@ def one_ratio(threads: int) -> dict[str, Any]:
     return {
         "ratio": estimate.to_dict(),
         "round_ratios": list(timing.round_ratios(1, 0)),
-        "median_ms": {side.label: side.stats().median_ms for side in timing.sides},
-        "iqr_ms": {side.label: side.stats().iqr_ms for side in timing.sides},
+        "median_ms": {side.label: side.latency().median_ms for side in timing.sides},
+        "iqr_ms": {side.label: side.latency().iqr_ms for side in timing.sides},
         "samples": {side.label: len(side.samples_s) for side in timing.sides},
         "sentinel": reading.to_dict(),
         "reasons": reading.reasons(),

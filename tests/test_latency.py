@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from modbench.metrics.core import achieved_gflops, measure_spec
-from modbench.metrics.latency import QUICK_PLAN, LatencyStats, TimedModule, TimingPlan, time_interleaved, time_step
+from modbench.records import Latency
+from modbench.metrics.latency import QUICK_PLAN, TimedModule, TimingPlan, time_interleaved, time_step
 from modbench.metrics.target import module_target
 from modbench.spec import Settings, Spec
 
@@ -30,9 +31,16 @@ def test_median_and_iqr_are_consistent_with_the_samples(mode: str) -> None:
 
 
 def test_threads_are_pinned_for_the_measurement_and_restored_after() -> None:
+    class SeesThreads(nn.Linear):
+        seen: set[int] = set()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.seen.add(torch.get_num_threads())
+            return super().forward(x)
+
     before = torch.get_num_threads()
-    stats = time_step(nn.Linear(8, 8), (torch.randn(2, 8),), threads=1, quick=True)
-    assert stats.threads == 1
+    time_step(SeesThreads(8, 8), (torch.randn(2, 8),), threads=1, quick=True)
+    assert SeesThreads.seen == {1}
     assert torch.get_num_threads() == before
 
 
@@ -78,7 +86,7 @@ def test_interleaved_rounds_alternate_the_order_and_keep_every_sample() -> None:
         assert len(side.round_s) == QUICK_PLAN.rounds
         assert len(side.samples_s) >= len(side.round_s) and len(side.samples_s) % len(side.round_s) == 0
         assert min(side.samples_s) <= min(side.round_s) and max(side.round_s) <= max(side.samples_s)
-        assert side.threads == 1 and side.stats().runs == len(side.samples_s) * side.calls_per_sample
+        assert side.threads == 1 and side.latency().runs == len(side.samples_s) * side.calls_per_sample
     ratios = timing.round_ratios(1, 0)
     assert ratios == tuple(rb / ra for ra, rb in zip(timing.side("a").round_s, timing.side("b").round_s))
     estimate = timing.ratio(1, 0)
@@ -114,7 +122,7 @@ def test_a_plan_with_fewer_than_five_rounds_is_refused() -> None:
 
 
 def test_latency_statistics_are_derived_from_the_samples() -> None:
-    stats = LatencyStats(samples_s=(1.0, 2.0, 3.0, 4.0, 100.0), calls_per_sample=10, threads=2)
+    stats = Latency(samples_s=(1.0, 2.0, 3.0, 4.0, 100.0), calls_per_sample=10)
     assert stats.median_s == 3.0 and stats.iqr_s == 2.0 and stats.runs == 50
     low, high = stats.ci_s
     assert 1.0 <= low <= 3.0 <= high <= 100.0

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from modbench.stats import median_ci
+
 STATUSES = ("ok", "failed", "timeout", "oom", "interrupted")
 
 
@@ -113,6 +115,13 @@ class Latency:
         if self.stored is not None:
             return self.stored[1]
         return quantile(self.samples_s, 0.75) - quantile(self.samples_s, 0.25)
+
+    @property
+    def ci_s(self) -> tuple[float, float]:
+        """Bootstrap 95 % interval of the median: unbounded from one sample, or from an old file that kept no samples."""
+        if self.stored is not None:
+            return (-math.inf, math.inf)
+        return median_ci(self.samples_s)
 
     @property
     def median_ms(self) -> float:

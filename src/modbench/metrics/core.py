@@ -12,7 +12,7 @@ from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
 from modbench.metrics.sentinel import shared_sentinel
 from modbench.metrics.steps import pinned_threads, placed
-from modbench.records import Latency, Record
+from modbench.records import Record
 from modbench.spec import DTYPES, Spec
 
 
@@ -51,10 +51,9 @@ def measure_spec(spec: Spec) -> Record:
             record.buffers = counts.buffers
             record.param_bytes = counts.param_bytes
         if "latency" in settings.metrics:
-            timed, reading = shared_sentinel(settings.threads).guarded(lambda: time_step(
+            record.latency, reading = shared_sentinel(settings.threads).guarded(lambda: time_step(
                 module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad
             ))
-            record.latency = Latency(timed.samples_s, timed.calls_per_sample)
             reading.fill(record)
             record.throughput = record.latency.throughput(batch)
             record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)

@@ -37,7 +37,8 @@ from torch.utils.benchmark.utils.timer import timer as synchronized_clock
 
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import Inputs, pinned_threads, step_inputs, train_step
-from modbench.stats import RatioEstimate, median_ci, paired_ratio
+from modbench.records import Latency
+from modbench.stats import RatioEstimate, paired_ratio
 
 MIN_ROUNDS = 5
 
@@ -65,49 +66,6 @@ QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_
 
 def plan_for(quick: bool) -> TimingPlan:
     return QUICK_PLAN if quick else DEFAULT_PLAN
-
-
-@dataclass(frozen=True)
-class LatencyStats:
-    """Per-call times of one step: each sample is one timed block divided by its ``calls_per_sample``.
-
-    Only the samples are stored; every statistic is derived from them, so no two numbers can disagree.
-    """
-
-    samples_s: tuple[float, ...]
-    calls_per_sample: int
-    threads: int
-
-    @property
-    def runs(self) -> int:
-        """How many calls were timed in all (warm-up and calibration excluded)."""
-        return len(self.samples_s) * self.calls_per_sample
-
-    @property
-    def median_s(self) -> float:
-        return float(np.median(self.samples_s))
-
-    @property
-    def iqr_s(self) -> float:
-        q25, q75 = np.percentile(self.samples_s, [25, 75])
-        return float(q75 - q25)
-
-    @property
-    def ci_s(self) -> tuple[float, float]:
-        """Bootstrap 95 % interval of the median (unbounded from a single sample)."""
-        return median_ci(self.samples_s)
-
-    @property
-    def median_ms(self) -> float:
-        return self.median_s * 1e3
-
-    @property
-    def iqr_ms(self) -> float:
-        return self.iqr_s * 1e3
-
-    def throughput(self, batch: int) -> float:
-        """Samples per second at ``batch`` samples per call."""
-        return batch / self.median_s
 
 
 @dataclass
@@ -165,7 +123,7 @@ def time_step(
     threads: int | None = None,
     quick: bool = False,
     input_grad: bool = True,
-) -> LatencyStats:
+) -> Latency:
     """Time one ``mode`` step of ``module`` on ``inputs`` (already on ``device``) at ``threads`` threads.
 
     ``threads`` defaults to the current intra-op thread count; ``input_grad`` is as in
@@ -184,7 +142,7 @@ def time_step(
             samples.append(step.block(measurement.number_per_run))
         if mode == "train":
             module.zero_grad(set_to_none=True)
-    return LatencyStats(samples_s=tuple(samples), calls_per_sample=measurement.number_per_run, threads=threads)
+    return Latency(samples_s=tuple(samples), calls_per_sample=measurement.number_per_run)
 
 
 @dataclass(frozen=True)
@@ -197,8 +155,9 @@ class SideTiming:
     calls_per_sample: int
     threads: int
 
-    def stats(self) -> LatencyStats:
-        return LatencyStats(self.samples_s, self.calls_per_sample, self.threads)
+    def latency(self) -> Latency:
+        """This side's samples and rounds as a record keeps them."""
+        return Latency(self.samples_s, self.calls_per_sample, round_s=self.round_s)
 
 
 @dataclass(frozen=True)

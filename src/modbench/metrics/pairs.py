@@ -26,7 +26,7 @@ from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.metrics.latency import TimedModule, time_interleaved
 from modbench.metrics.sentinel import shared_sentinel
 from modbench.metrics.steps import pinned_threads, placed
-from modbench.records import Latency, Record
+from modbench.records import Record
 from modbench.spec import DTYPES, Settings, Spec, Subject
 from modbench.stats import RatioEstimate, paired_ratio
 
@@ -119,7 +119,7 @@ def measure_pair(pair: PairSpec) -> list[Record]:
         )
     pair_id = secrets.token_hex(6)
     for record, side in zip(records, timing.sides):
-        record.latency = Latency(side.samples_s, side.calls_per_sample, round_s=side.round_s)
+        record.latency = side.latency()
         record.throughput = record.latency.throughput(pair.specs[0].batch)
         record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)
         record.pair = pair_id
