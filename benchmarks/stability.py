@@ -5,6 +5,7 @@ every number in the report measured by this script::
 
     .venv/bin/python -m benchmarks.stability                  # everything, within --budget-s (45 min)
     .venv/bin/python -m benchmarks.stability --skip report    # without the ~10-minute `modbench report`
+    .venv/bin/python -m benchmarks.stability --report-out reports   # (f) also regenerates reports/
 
 It writes ``reports/stability.md`` and ``reports/stability.json``. Checks:
 
@@ -167,6 +168,9 @@ def main() -> int:
     parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {','.join(PARTS)}")
     parser.add_argument("--one-ratio", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--report-out", type=Path, default=None,
+                        help="where part (f)'s `modbench report` writes (default: a temporary directory); "
+                             "`--report-out reports` regenerates the committed report in the same quiet run")
     args = parser.parse_args()
     thread_counts = sorted({int(value) for value in args.threads.split(",") if value}, reverse=True)
     if args.one_ratio:
@@ -206,7 +210,8 @@ def main() -> int:
         if fits("history"):
             found["history"] = history_check(work)
         if fits("report"):
-            code, _, wall = cli(["report", "--out", str(work / "report")], cwd=work)
+            out = (args.report_out or work / "report").resolve()
+            code, _, wall = cli(["report", "--out", str(out)], cwd=work)
             found["report"] = {"exit": code, "wall_s": wall}
     found["wall_s"] = time.perf_counter() - start
     found["load_end"] = list(os.getloadavg())
