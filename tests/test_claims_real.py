@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from modbench.claims import Claim, ClaimVerdict, all_claims
-from modbench.claims.check import check_claims, claim_requests
+from modbench.claims.check import check_claims, claim_plan
 from modbench.claims.library.papers import ROW_VERDICTS
 from modbench.claims.lookup import side_key
 from modbench.claims.sweeps import GHOST_SEED_EXAMPLE, GHOST_SWEEP, ghost_speedup
@@ -50,9 +50,10 @@ def test_every_claim_names_its_source_rule_and_sides() -> None:
 
 
 def test_requests_ask_only_for_what_checks_read() -> None:
-    requests = {r.side: r.metrics for r in claim_requests(CLAIMS)}
-    dropblock = next(side for side in requests if side.entry == "dropblock" and side.mode == "infer")
-    assert requests[dropblock] == frozenset({"params", "flops", "latency"})
+    # DropBlock in eval mode: counted alone (params, MACs, FLOPs) and timed against one ReLU, in one pair task
+    [pair] = [p for p in claim_plan(CLAIMS).pairs if any(s.entry == "dropblock" and s.mode == "infer" for s in p.sides)]
+    assert [side.entry for side in pair.sides] == ["relu", "dropblock"]  # the baseline is the pair's reference
+    assert pair.metrics == frozenset({"params", "flops", "latency"})
 
 
 @pytest.fixture(scope="module")

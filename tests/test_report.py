@@ -16,7 +16,7 @@ from torch import nn
 from modbench.catalog import list_entries, register
 from modbench.catalog.registry import Entry, Source
 from modbench.claims import VERDICTS, all_claims
-from modbench.claims.check import claim_requests
+from modbench.claims.check import claim_plan
 from modbench.claims.library.cbam import CBAM
 from modbench.claims.library.ghost import GHOST
 from modbench.claims.lookup import side_config
@@ -75,7 +75,7 @@ def side_row(side: Side, index: int, device: str = "cpu") -> dict[str, Any]:
 
 def synthetic_results(devices: tuple[str, ...] = ("cpu",), full: bool = True) -> ResultSet:
     """Every claim side (the Ghost parts too); with ``full``, every catalog entry and the batch curves too."""
-    sides = [r.side for r in claim_requests(CLAIMS)]
+    sides = claim_plan(CLAIMS).sides()
     if full:
         sides += [Side.of(name) for name in list_entries()]
         sides += [Side(s.entry, s.config, batch, s.mode) for curve in BATCH_CURVES for s in curve.sides for batch in curve.batches]

@@ -67,12 +67,21 @@ class RunLog:
     records: list[Record]
 
     def latest(self) -> list[Record]:
-        """One record per key, the last one written (a resumed key's new result replaces its failure)."""
-        by_key: dict[RecordKey, Record] = {}
+        """One record per key, the last one written (a resumed key's new result replaces its failure).
+
+        A key timed in several pairs (a side compared with several others) keeps its ``ok``
+        record of each pair, so every pair can still be read round by round; the key's last
+        record written comes last (it is what :meth:`ResultSet.get` returns).
+        """
+        by_slot: dict[tuple[RecordKey, str | None], Record] = {}
         for record in self.records:
-            by_key.pop(record.key, None)
-            by_key[record.key] = record
-        return list(by_key.values())
+            slot = (record.key, record.pair if record.ok else None)
+            unpaired = by_slot.get((record.key, None))
+            if record.ok and unpaired is not None and not unpaired.ok:
+                del by_slot[(record.key, None)]
+            by_slot.pop(slot, None)
+            by_slot[slot] = record
+        return list(by_slot.values())
 
 
 class RunLockedError(UsageError):

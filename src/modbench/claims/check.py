@@ -1,9 +1,10 @@
 """Measure what the claims need, through the runner, then judge them.
 
 Each claim says which results columns its checks read; this module turns that into runner tasks
-(one per side, with only the metrics some check needs), runs them as one run of the results
-store, runs the probes (facts that are not costs), and hands the table to
-:mod:`modbench.claims.verdict`. Latency for verdicts uses the full timing plan; ``quick`` is for
+with only the metrics some check needs: a comparison whose checks read a latency ratio is one
+pair task (both sides timed in interleaved rounds in one worker, :mod:`modbench.metrics.pairs`),
+every other side one task alone. It runs them as one run of the results store, runs the probes
+(facts that are not costs), and hands the table to :mod:`modbench.claims.verdict`. Latency for verdicts uses the full timing plan; ``quick`` is for
 the catalog-wide sweep of the report, where a rough number is enough.
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from modbench.claims.lookup import side_config, side_key
-from modbench.claims.schema import Claim, Side
+from modbench.claims.schema import Claim, Comparison, Side
 from modbench.claims.verdict import ClaimVerdict, judge
+from modbench.metrics.pairs import PairSpec
 from modbench.metrics.registry import COLUMN_SOURCES, MEASUREMENTS
 from modbench.metrics.target import Target
 from modbench.resultset import ResultSet
@@ -32,16 +34,45 @@ class Request:
     quick: bool = False
 
 
+@dataclass(frozen=True)
+class PairRequest:
+    """Sides timed together in interleaved rounds in one worker (a pair task), each measured for ``metrics``.
+
+    A claim's comparison lists its baseline first and its candidate second: the baseline is the
+    pair's reference, as A is in ``modbench compare A B``. The verdicts read the ratio
+    candidate / baseline whatever the order (:func:`modbench.claims.estimates.latency_ratio`).
+    """
+
+    sides: tuple[Side, ...]
+    metrics: frozenset[str]
+    quick: bool = False
+
+    @property
+    def keys(self) -> frozenset[SideKey]:
+        return frozenset(side_identity(side) for side in self.sides)
+
+    def widened(self, metrics: frozenset[str], quick: bool) -> PairRequest:
+        """This pair also measuring ``metrics``; quick only if both allow it."""
+        return PairRequest(self.sides, self.metrics | metrics, self.quick and quick)
+
+
+SideKey = tuple[str, str, int, str]
+
+
+def side_identity(side: Side) -> SideKey:
+    """What makes two sides one measurement: entry, full config, batch and mode."""
+    return (side.entry, side_key(side), side.batch, side.mode)
+
+
 def merge(requests: Iterable[Request]) -> list[Request]:
     """One request per measured key, in first-seen order: metrics united, quick only if every request allows it.
 
     Two sides that resolve to the same config (``mobilenetv3_large`` and ``mobilenetv3_large``
     with ``width_mult=1.0``) are one key: measuring it twice would only add noise.
     """
-    merged: dict[tuple[str, str, int, str], Request] = {}
+    merged: dict[SideKey, Request] = {}
     for request in requests:
-        side = request.side
-        key = (side.entry, side_key(side), side.batch, side.mode)
+        key = side_identity(request.side)
         seen = merged.get(key)
         if seen is None:
             merged[key] = request
@@ -50,22 +81,56 @@ def merge(requests: Iterable[Request]) -> list[Request]:
     return list(merged.values())
 
 
+def merge_pairs(pairs: Iterable[PairRequest]) -> list[PairRequest]:
+    """One pair per set of sides, and none whose sides another pair already times together.
+
+    Two comparisons of the same sides are one pair (metrics united); a pair whose sides are all
+    in a larger pair (a claim's two activations inside a batch curve's three) is folded into it:
+    records that share a pair id were timed in the same rounds, whichever task made them.
+    """
+    by_keys: dict[frozenset[SideKey], PairRequest] = {}
+    for pair in pairs:
+        seen = by_keys.get(pair.keys)
+        by_keys[pair.keys] = pair if seen is None else seen.widened(pair.metrics, pair.quick)
+    kept: dict[frozenset[SideKey], PairRequest] = {}
+    for keys, pair in sorted(by_keys.items(), key=lambda item: -len(item[0])):  # stable: first-seen order within a size
+        container = next((bigger for bigger in kept if keys < bigger), None)
+        if container is None:
+            kept[keys] = pair
+        else:
+            kept[container] = kept[container].widened(pair.metrics, pair.quick)
+    order = list(by_keys)
+    return [kept[keys] for keys in sorted(kept, key=order.index)]
+
+
 def _sources(columns: Iterable[str]) -> frozenset[str]:
     return frozenset(source for column in columns for source in COLUMN_SOURCES[column])
 
 
-def claim_requests(claims: Iterable[Claim]) -> list[Request]:
-    """Every side the claims compare, with the metrics their checks read."""
-    requests = []
+def _pairable(comparison: Comparison) -> bool:
+    """Whether a comparison's sides are timed as a pair: a latency ratio between two sides at one batch and mode."""
+    baseline, candidate = comparison.baseline, comparison.candidate
+    timed_ratio = any(check.on == "ratio" and "latency" in _sources([check.metric]) for check in comparison.checks)
+    return baseline is not None and timed_ratio and (baseline.batch, baseline.mode) == (candidate.batch, candidate.mode)
+
+
+def claim_plan(claims: Iterable[Claim]) -> Plan:
+    """Every side the claims compare, with the metrics their checks read; latency comparisons as pairs."""
+    requests: list[Request] = []
+    pairs: list[PairRequest] = []
     for claim in claims:
         for comparison in claim.comparisons:
             metrics = _sources(check.metric for check in comparison.checks)
+            if _pairable(comparison):
+                assert comparison.baseline is not None
+                pairs.append(PairRequest((comparison.baseline, comparison.candidate), metrics))
+                continue
             sides = [comparison.candidate] + ([comparison.baseline] if comparison.baseline is not None else [])
             requests += [Request(side, metrics) for side in sides]
         for growth in claim.growth:
             requests += [Request(side, _sources([growth.metric])) for side in growth.sides()]
         requests += [Request(side, TARGET_METRICS) for side in claim.targets]
-    return merge(requests)
+    return Plan.of(requests, pairs)
 
 
 def side_target(side: Side) -> Target:
@@ -81,34 +146,91 @@ TARGET_METRICS = frozenset({"params", "flops", "latency"})
 
 @dataclass(frozen=True)
 class Plan:
-    """What one run measures: sides (catalog entries or a claim's extra modules) with their metrics."""
+    """What one run measures: sides alone (catalog entries or a claim's extra modules) and pairs, with their metrics.
 
-    requests: tuple[Request, ...]
+    Build it with :meth:`of`, which merges so that nothing is measured twice without need.
+    """
+
+    requests: tuple[Request, ...] = ()
+    pairs: tuple[PairRequest, ...] = ()
+
+    @classmethod
+    def of(cls, requests: Iterable[Request], pairs: Iterable[PairRequest] = ()) -> Plan:
+        """Requests merged per key, pairs merged (:func:`merge_pairs`), and a side that is in a pair measured there.
+
+        A request for a side some pair times is folded into every pair holding it, so each of that
+        side's records carries every metric asked for (the counts are then taken once per pair,
+        cheap beside the timing); a side in no pair stays one request.
+        """
+        merged_pairs = merge_pairs(pairs)
+        alone = []
+        for request in merge(requests):
+            key = side_identity(request.side)
+            holding = [index for index, pair in enumerate(merged_pairs) if key in pair.keys]
+            for index in holding:
+                merged_pairs[index] = merged_pairs[index].widened(request.metrics, request.quick)
+            if not holding:
+                alone.append(request)
+        return cls(tuple(alone), tuple(merged_pairs))
 
     def entries(self) -> Plan:
         """The catalog entries alone: a run of them can be resumed."""
-        return Plan(tuple(r for r in self.requests if r.side.extra is None))
+        return Plan(tuple(r for r in self.requests if r.side.extra is None), tuple(p for p in self.pairs if not _has_extra(p)))
 
     def extras(self) -> Plan:
         """The claims' extra modules alone (built here, so a run of them cannot be resumed)."""
-        return Plan(tuple(r for r in self.requests if r.side.extra is not None))
+        return Plan(tuple(r for r in self.requests if r.side.extra is not None), tuple(p for p in self.pairs if _has_extra(p)))
+
+    def sides(self) -> list[Side]:
+        """Every side measured, in first-seen order, each once."""
+        seen: dict[SideKey, Side] = {}
+        for side in [r.side for r in self.requests] + [side for p in self.pairs for side in p.sides]:
+            seen.setdefault(side_identity(side), side)
+        return list(seen.values())
+
+    @property
+    def empty(self) -> bool:
+        return not (self.requests or self.pairs)
 
 
-def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, threads: int | None = None) -> list[Spec]:
-    """Specs for ``plan`` on ``device``, each with only the metrics it needs that are ``allowed``."""
+def _has_extra(pair: PairRequest) -> bool:
+    return any(side.extra is not None for side in pair.sides)
+
+
+def _subject(side: Side) -> EntrySpec | Target:
+    if side.extra is not None:
+        return side_target(side)
+    subject = EntrySpec.of(side.entry, side.overrides)
+    subject.target()  # a side that cannot be built is the claim's mistake: a usage error before anything runs
+    return subject
+
+
+def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, threads: int | None = None) -> list[Spec | PairSpec]:
+    """Tasks for ``plan`` on ``device``, each with only the metrics it needs that are ``allowed``.
+
+    A pair becomes a :class:`~modbench.metrics.pairs.PairSpec` (one worker, latencies in
+    interleaved rounds); when latency is not allowed there is nothing to interleave, and its
+    sides are measured alone (merged with the other requests).
+    """
     allowed = check_metrics(allowed)
+    if plan.pairs and "latency" not in allowed:
+        demoted = [Request(side, pair.metrics, pair.quick) for pair in plan.pairs for side in pair.sides]
+        plan = Plan(tuple(merge([*plan.requests, *demoted])))
     extra = {"threads": threads} if threads is not None else {}
-    tasks = []
+
+    def settings(metrics: frozenset[str], mode: str, quick: bool) -> Settings | None:
+        chosen = tuple(m for m in MEASUREMENTS if m in metrics and m in allowed)
+        return Settings(metrics=chosen, device=device, mode=mode, quick=quick, **extra) if chosen else None
+
+    tasks: list[Spec | PairSpec] = []
     for request in plan.requests:
-        metrics = tuple(m for m in MEASUREMENTS if m in request.metrics and m in allowed)
-        if not metrics:
-            continue
-        settings = Settings(metrics=metrics, device=device, mode=request.side.mode, quick=request.quick, **extra)
-        side = request.side
-        subject: EntrySpec | Target = side_target(side) if side.extra is not None else EntrySpec.of(side.entry, side.overrides)
-        if isinstance(subject, EntrySpec):
-            subject.target()  # a side that cannot be built is the claim's mistake: a usage error before anything runs
-        tasks.append(Spec(subject, side.batch, settings))
+        alone = settings(request.metrics, request.side.mode, request.quick)
+        if alone is not None:
+            tasks.append(Spec(_subject(request.side), request.side.batch, alone))
+    for pair in plan.pairs:
+        together = settings(pair.metrics, pair.sides[0].mode, pair.quick)
+        assert together is not None  # latency is allowed, and every pair asks for it
+        tasks.append(PairSpec(tuple(Spec(_subject(side), side.batch, together) for side in pair.sides)))
     return tasks
 
 
@@ -141,7 +263,7 @@ def run_plans(plan: Plan, **options: Any) -> RunOutcome:
     """
     outcomes: list[RunOutcome] = []
     for part in (plan.entries(), plan.extras()):
-        if part.requests and not (outcomes and (outcomes[-1].interrupted or outcomes[-1].write_error)):
+        if not part.empty and not (outcomes and (outcomes[-1].interrupted or outcomes[-1].write_error)):
             outcomes.append(run_plan(part, **options))
     if len(outcomes) == 1:
         return outcomes[0]
@@ -187,7 +309,7 @@ def check_claims(
     cluster: str | None = None,
 ) -> ClaimsRun:
     """Measure what ``claims`` need on ``device`` (only ``metrics``), run their probes, and judge them."""
-    plan = Plan(requests=tuple(claim_requests(claims)))
+    plan = claim_plan(claims)
     outcome = run_plans(
         plan,
         device=device,

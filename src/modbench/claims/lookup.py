@@ -3,14 +3,16 @@
 Only records with status ``ok`` at fp32 count. When a side was measured more than once, the
 latest record (by timestamp, then by the order added) wins. Counts (params, MACs, FLOPs) do not depend on
 the device, so a count from any device serves; latency and memory must come from the device
-being judged.
+being judged. Two sides timed together (a pair task, :mod:`modbench.metrics.pairs`) are found as
+the two records that share one pair id (:meth:`Results.paired`): a side compared with several
+others is in several pairs, and each comparison reads its own.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from modbench.catalog import get_entry
@@ -39,13 +41,20 @@ class Measured:
     """A measured value with the spread of its samples (``spread`` = IQR; 0 for counts).
 
     ``runs`` is how many timed calls a scattering value rests on (``None`` for counts);
-    ``samples`` the per-call times when the record kept them.
+    ``samples`` the per-call times when the record kept them; ``record`` the record the value
+    was read from (its pair id and round times pair it with another side, its noise state).
     """
 
     value: float
     spread: float = 0.0
     runs: int | None = None
     samples: tuple[float, ...] = ()
+    record: Record | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def noisy(self) -> bool:
+        """Whether the noise sentinel saw load while the value was timed."""
+        return bool(self.record is not None and self.record.noisy)
 
     @property
     def low(self) -> float:
@@ -62,9 +71,9 @@ def _measured(record: Record, metric: str) -> Measured | None:
         latency = record.latency
         if latency is None:
             return None
-        return Measured(latency.median_ms, latency.iqr_ms, latency.runs, tuple(t * 1e3 for t in latency.samples_s))
+        return Measured(latency.median_ms, latency.iqr_ms, latency.runs, tuple(t * 1e3 for t in latency.samples_s), record)
     value = getattr(record, metric, None)
-    return Measured(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return Measured(float(value), record=record) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 class Results:
@@ -84,12 +93,15 @@ class Results:
         for records in self._index.values():
             records.sort(key=lambda record: record.env.timestamp or "")
 
+    def _records(self, side: Side) -> list[Record]:
+        return self._index.get((side.entry, side_key(side), side.batch, side.mode), [])
+
     def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
         """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""
         name = side.describe()
         found = [
             (record.key.device, measured)
-            for record in self._index.get((side.entry, side_key(side), side.batch, side.mode), [])
+            for record in self._records(side)
             if (measured := _measured(record, metric)) is not None
         ]
         if metric in DEVICE_METRICS:
@@ -103,6 +115,25 @@ class Results:
             return None, f"{metric} of {name} not measured"
         here = [m for d, m in found if d == device]
         return (here or [m for _, m in found])[-1], None
+
+    def paired(self, candidate: Side, baseline: Side, metric: str, device: str) -> tuple[Measured, Measured] | None:
+        """``metric`` of both sides from the latest pair task that timed them together on ``device``.
+
+        The two records share one pair id; when the sides were paired in several runs (or one
+        of them with other sides too), the candidate's latest record that has a partner wins.
+        ``None`` when no such pair was measured (old runs, or sides measured apart).
+        """
+        partners = {
+            record.pair: measured
+            for record in self._records(baseline)
+            if record.pair is not None and record.key.device == device and (measured := _measured(record, metric)) is not None
+        }
+        found = [
+            (measured, partners[record.pair])
+            for record in self._records(candidate)
+            if record.pair in partners and record.key.device == device and (measured := _measured(record, metric)) is not None
+        ]
+        return found[-1] if found else None
 
     def number(self, side: Side, metric: str, device: str) -> float:
         """The value alone, NaN when missing (for tables, which show a gap)."""

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from modbench.claims.estimates import MIN_RUNS, latency_estimate
+from modbench.claims.estimates import MIN_RUNS, LatencyRatio, latency_ratio
 from modbench.claims.lookup import Measured, Results, ratio, side_config
 from modbench.claims.schema import Check, Claim, Comparison, Exhibit, Expect, Growth, ProbeCheck
+from modbench.metrics.registry import COLUMN_SOURCES
 from modbench.output import format_number
 from modbench.resultset import ResultSet
 from modbench.stats import decide
@@ -71,6 +72,7 @@ class CheckResult:
     high: float | None = None
     rounds: int | None = None
     paired: bool | None = None
+    noisy: bool | None = None  # a timed metric: whether the noise sentinel saw load while a side was timed
 
 
 @dataclass(frozen=True)
@@ -137,26 +139,60 @@ def _why(check: Check | Growth) -> str:
     return check.could_fail if check.could_fail is not None else getattr(check, "context", None) or "shown for context"
 
 
-def _latency_outcome(expect: Expect, candidate: Measured, baseline: Measured, target: float) -> tuple[str, dict[str, Any]]:
+def _interval_fields(compared: LatencyRatio) -> dict[str, Any]:
+    """A latency ratio's interval, how many rounds it rests on, whether paired, and its noise state."""
+    fields: dict[str, Any] = {"noisy": compared.noisy}
+    estimate = compared.estimate
+    if estimate is not None:
+        fields.update(low=estimate.low, high=estimate.high, rounds=estimate.rounds, paired=estimate.paired)
+    if compared.noisy:
+        fields["note"] = f"measured under load: {noise_words(compared)}"
+    return fields
+
+
+def noise_words(compared: LatencyRatio) -> str:
+    """What the sentinel saw on either side, in words: ``sentinel 32 % slower than quiet``."""
+    slowdowns = [m.record.sentinel_slowdown for m in (compared.candidate, compared.baseline)
+                 if m.noisy and m.record is not None and m.record.sentinel_slowdown is not None]
+    return f"sentinel up to {max(slowdowns):.0%} slower than quiet" if slowdowns else "the noise sentinel saw other work"
+
+
+def _latency_outcome(expect: Expect, compared: LatencyRatio, target: float) -> tuple[str, dict[str, Any]]:
     """A voting latency ratio, decided on its interval: (outcome, the interval's fields and a note)."""
     if expect.kind not in ("at_most", "at_least"):
         raise ValueError(f"a latency check needs a bound (at_most or at_least), not {expect.kind!r}")
-    estimate = latency_estimate(candidate, baseline)
+    fields = _interval_fields(compared)
+    estimate = compared.estimate
+    notes = [fields["note"]] if "note" in fields else []
     if estimate is None:
-        return "undecided", {"note": f"too few timed runs to know the spread (fewer than {MIN_RUNS})"}
+        fields["note"] = "; ".join([f"too few timed runs to know the spread (fewer than {MIN_RUNS})", *notes])
+        return "undecided", fields
     outcome = decide(estimate, target, below=expect.kind == "at_most")
-    fields: dict[str, Any] = {"low": estimate.low, "high": estimate.high, "rounds": estimate.rounds, "paired": estimate.paired}
+    kind = "paired interval" if estimate.paired else "unpaired interval"
     if outcome == "undecided":
-        fields["note"] = f"interval {format_number(estimate.low)}–{format_number(estimate.high)} straddles {format_number(target)}"
+        notes.insert(0, f"{kind} {format_number(estimate.low)}–{format_number(estimate.high)} straddles {format_number(target)}")
+    if notes:
+        fields["note"] = "; ".join(notes)
     return outcome, fields
 
 
-def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Results, device: str) -> CheckResult:
-    """One check of one comparison on ``device``."""
+def _looked_up(comparison: Comparison, check: Check, results: Results, device: str) -> tuple[Measured | None, Measured | None, LatencyRatio | None, str | None]:
+    """The candidate's and the baseline's values for ``check`` (the pair's records for a latency ratio), or why missing."""
+    if check.metric == "latency_ms" and check.on == "ratio" and comparison.baseline is not None:
+        compared, why_missing = latency_ratio(results, comparison.candidate, comparison.baseline, device)
+        if compared is None:
+            return None, None, None, why_missing
+        return compared.candidate, compared.baseline, compared, None
     candidate, why_missing = results.value(comparison.candidate, check.metric, device)
     baseline: Measured | None = None
     if why_missing is None and check.on == "ratio" and comparison.baseline is not None:
         baseline, why_missing = results.value(comparison.baseline, check.metric, device)
+    return candidate, baseline, None, why_missing
+
+
+def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Results, device: str) -> CheckResult:
+    """One check of one comparison on ``device``."""
+    candidate, baseline, compared, why_missing = _looked_up(comparison, check, results, device)
     expected = None
     if check.expect is not None:
         base_config = side_config(comparison.baseline) if comparison.baseline is not None else {}
@@ -178,13 +214,18 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
     }
     if why_missing is not None or candidate is None:
         return CheckResult(measured=None, outcome="unmeasured" if check.votes else "context", note=why_missing, **common)
-    measured = ratio(candidate.value, baseline.value) if baseline is not None else candidate.value
+    if compared is not None:
+        measured = compared.ratio
+    else:
+        measured = ratio(candidate.value, baseline.value) if baseline is not None else candidate.value
+        if "latency" in COLUMN_SOURCES.get(check.metric, ()):
+            common["noisy"] = candidate.noisy or (baseline is not None and baseline.noisy)
     agrees = None if check.expect is None or expected is None else check.expect.agrees(measured, expected)
     if not check.votes:
-        return CheckResult(measured=measured, outcome="context", agrees=agrees, **common)
+        return CheckResult(measured=measured, outcome="context", agrees=agrees, **(_interval_fields(compared) if compared else {}), **common)
     assert check.expect is not None and expected is not None
-    if check.metric == "latency_ms" and baseline is not None:
-        outcome, interval = _latency_outcome(check.expect, candidate, baseline, expected)
+    if compared is not None:
+        outcome, interval = _latency_outcome(check.expect, compared, expected)
         return CheckResult(measured=measured, outcome=outcome, **interval, **common)
     return CheckResult(measured=measured, outcome=_point_outcome(check.expect, measured, expected), **common)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from modbench.catalog import get_entry, list_entries
 from modbench.claims import all_claims
-from modbench.claims.check import Plan, Request, claim_requests, merge, run_plans, run_probes
+from modbench.claims.check import PairRequest, Plan, Request, claim_plan, run_plans, run_probes
 from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
@@ -59,7 +59,9 @@ def report_plan(claims: tuple[Claim, ...], quick: bool) -> Plan:
     """The catalog, the claims (with their extra modules, such as the Ghost parts), the batch curves.
 
     The catalog sweep is timed with the quick plan (it places entries on a plot); claims and batch
-    curves with the full plan unless ``quick``. It runs as two runs (:func:`run_plans`), so that
+    curves with the full plan unless ``quick``. A claim's latency comparison and each batch size of
+    a curve are pair tasks (their sides timed in interleaved rounds); a catalog entry that is in a
+    pair is measured there, for every metric. It runs as two runs (:func:`run_plans`), so that
     the first, all catalog entries, is resumable (``modbench measure --resume``).
     """
     every = frozenset(MEASUREMENTS)
@@ -68,14 +70,16 @@ def report_plan(claims: tuple[Claim, ...], quick: bool) -> Plan:
         catalog.append(Request(Side.of(name), every, quick=True))
         if "train-cost" in get_entry(name).tags:
             catalog.append(Request(Side.of(name, mode="train"), every, quick=True))
-    claimed = [Request(r.side, r.metrics, quick) for r in claim_requests(claims)]
+    claimed = claim_plan(claims)
     curves = [
-        Request(Side(side.entry, side.config, batch, side.mode), frozenset({"latency"}), quick)
+        PairRequest(tuple(side.at(batch) for side in curve.sides), frozenset({"latency"}), quick)
         for curve in BATCH_CURVES
-        for side in curve.sides
         for batch in curve.batches
     ]
-    return Plan(requests=tuple(merge(claimed + catalog + curves)))
+    return Plan.of(
+        [Request(r.side, r.metrics, quick) for r in claimed.requests] + catalog,
+        [PairRequest(p.sides, p.metrics, quick) for p in claimed.pairs] + curves,
+    )
 
 
 def catalog_listing() -> list[Listed]:

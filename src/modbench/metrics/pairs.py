@@ -47,11 +47,6 @@ class PairSpec:
             raise UsageError("a pair interleaves latencies; measure them one by one when latency is not asked for")
 
     @property
-    def key(self) -> Any:
-        """The last member's key: the session checks it to know whether the task's records are all in."""
-        return self.specs[-1].key
-
-    @property
     def settings(self) -> Any:
         return self.specs[0].settings
 
@@ -97,6 +92,29 @@ def plan_pairs(subjects: Sequence[Subject], batches: Sequence[int], settings: Se
 def members(task: Spec | PairSpec) -> tuple[Spec, ...]:
     """The specs a task measures, one record each."""
     return task.specs if isinstance(task, PairSpec) else (task,)
+
+
+def unfinished(tasks: Sequence[Spec | PairSpec], records: Sequence[Record]) -> list[Spec | PairSpec]:
+    """The tasks whose records are not in ``records`` yet (what a resume measures).
+
+    A spec is done when its key has an ``ok`` record. A pair is done only when every member has
+    an ``ok`` record *of one pair id*: a side compared with several others is in several pairs,
+    and the records another pair made do not time it against this one's partner.
+    """
+    ok = [record for record in records if record.ok]
+    keys = {record.key for record in ok}
+    timed_together: dict[str, set[Any]] = {}
+    for record in ok:
+        if record.pair is not None:
+            timed_together.setdefault(record.pair, set()).add(record.key)
+
+    def done(task: Spec | PairSpec) -> bool:
+        if isinstance(task, PairSpec):
+            wanted = {spec.key for spec in task.specs}
+            return any(wanted <= together for together in timed_together.values())
+        return task.key in keys
+
+    return [task for task in tasks if not done(task)]
 
 
 def measure_pair(pair: PairSpec) -> list[Record]:

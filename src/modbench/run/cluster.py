@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from modbench.errors import UsageError
+from modbench.metrics.pairs import members
 from modbench.metrics.registry import METRICS
 from modbench.notices import warn
 from modbench.records import Record
@@ -111,17 +112,18 @@ def run_on_cluster(
     assert options.cluster is not None
     progress = progress or Progress()
     outcome = RunOutcome(run_id=writer.run_id if writer else None, path=writer.path if writer else None)
-    order = {spec.key: position for position, spec in enumerate(specs)}
+    order = {member.key: position for position, spec in enumerate(specs) for member in members(spec)}
 
     def keep(spec: Spec, record: Record) -> None:
         progress.begin(spec)
-        if writer is not None:
-            writer.append(record)
-        outcome.records.append(record)
-        progress.end(spec, record)
+        for member, one in zip(members(spec), record if isinstance(record, list) else [record]):  # a pair gives one per member
+            if writer is not None:
+                writer.append(one)
+            outcome.records.append(one)
+            progress.end(member, one)
 
     remote = [spec for spec in specs if spec.portable]
-    progress.start(len(specs))
+    progress.start(sum(len(members(spec)) for spec in specs))
     try:
         if remote:
             with _client(options.cluster, remote) as client:

@@ -7,8 +7,10 @@
   shares its worker. A worker that died or was killed is replaced.
 * **Interrupts.** On Ctrl-C the worker is killed, the measurement in flight is recorded as
   ``interrupted``, and the run stops. Everything measured before is on disk.
-* **Resume.** The run file's header holds the plan; :func:`resume_run` measures only the keys
-  that have no ``ok`` record yet and appends to the same file. It decides what is pending under
+* **Resume.** The run file's header holds the plan; :func:`resume_run` measures only the tasks
+  whose records are not in yet (a spec: no ``ok`` record of its key; a pair: no ``ok`` records
+  of all its members under one pair id, :func:`~modbench.metrics.pairs.unfinished`) and appends
+  to the same file. It decides what is pending under
   the run file's lock, so two resumes at once never measure a key twice (the second is refused).
 * **A full disk.** A record that cannot be written stops the run: the outcome keeps it (measured,
   not saved) with the :class:`~modbench.results.RunWriteError`, and every record before is on disk.
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from modbench.errors import UsageError
-from modbench.metrics.pairs import PairSpec, members, plan_item
+from modbench.metrics.pairs import PairSpec, members, plan_item, unfinished
 from modbench.records import Record
 from modbench.results import RunLog, RunWriteError, RunWriter, read_run
 from modbench.resultset import ResultSet
@@ -131,15 +133,15 @@ def run_specs(
             in_flight = spec
             progress.begin(spec)
             result = workers.measure(spec) if options.isolate and spec.portable else execute(spec)
+            in_flight = None  # measured: an interrupt from here on loses nothing a resume would not redo
             keep(result)
-            in_flight = None
             for member, record in zip(members(spec), result if isinstance(result, list) else [result]):
                 progress.end(member, record)
     except RunWriteError as error:
         outcome.write_error = error
     except KeyboardInterrupt:
         outcome.interrupted = True
-        if in_flight is not None and not (outcome.records and outcome.records[-1].key == in_flight.key):
+        if in_flight is not None:
             try:
                 keep(failure_record(in_flight, "interrupted", "interrupted (SIGINT) while this was being measured"))
             except RunWriteError as error:
@@ -181,8 +183,7 @@ def resume_run(
         cluster=cluster,
     )
     with RunWriter(log.path, log.run_id) as writer:
-        done = {record.key for record in read_run(log.path).latest() if record.ok}  # read under the lock
-        pending = [task for task in planned if any(spec.key not in done for spec in members(task))]
+        pending = unfinished(planned, read_run(log.path).records)  # read under the lock
         fresh = run_specs(pending, writer, options, progress)
     merged = read_run(log.path).latest()
     if fresh.write_error is not None and fresh.write_error.record is not None:
