@@ -118,13 +118,22 @@ def busy_core() -> Iterator[int]:
 
 
 def sentinel_spread(threads: int, checks: int = 30) -> dict[str, Any]:
-    from modbench.metrics.sentinel import NOISE_THRESHOLD, Sentinel
+    """The sentinel's slowdown over ``checks`` checks, each after a quick timing of conv2d, as a measurement leaves the machine."""
+    from modbench.metrics.latency import time_step
+    from modbench.metrics.sentinel import NOISE_THRESHOLD, REFERENCE_REPEATS, Sentinel
+    from modbench.metrics.target import entry_target
 
+    module, inputs = entry_target("conv2d", dict(PAIR)).checked_build(1)
     sentinel = Sentinel(threads)
     reference = sentinel.calibrate()
-    slowdowns = sorted(sentinel.slowdown() for _ in range(checks))
-    return {"reference_ms": reference * 1e3, "checks": checks, "median": statistics.median(slowdowns),
-            "p90": slowdowns[int(0.9 * (checks - 1))], "max": slowdowns[-1], "threshold": NOISE_THRESHOLD}
+    slowdowns = []
+    for _ in range(checks):
+        time_step(module, inputs, threads=threads, quick=True)
+        slowdowns.append(sentinel.slowdown())
+    slowdowns.sort()
+    return {"reference_ms": reference * 1e3, "reference_repeats": REFERENCE_REPEATS, "threads": threads, "checks": checks,
+            "median": statistics.median(slowdowns), "p90": slowdowns[int(0.9 * (checks - 1))], "max": slowdowns[-1],
+            "noisy": sum(s > NOISE_THRESHOLD for s in slowdowns), "threshold": NOISE_THRESHOLD}
 
 
 def claims_verdicts(results_dir: Path) -> dict[str, str] | None:
@@ -194,7 +203,7 @@ def main() -> int:
         return True
 
     if fits("sentinel"):
-        found["sentinel"] = sentinel_spread(thread_counts[0])
+        found["sentinel"] = {str(threads): sentinel_spread(threads) for threads in thread_counts}
     if fits("quiet"):
         found["quiet"] = {str(threads): ratio_runs(args.runs, threads) for threads in thread_counts}
     with tempfile.TemporaryDirectory() as work_dir:

@@ -28,9 +28,8 @@ def _spread(values: list[float]) -> float:
 def verdicts(found: dict[str, Any]) -> dict[str, str]:
     """pass / FAIL for each check whose part ran."""
     result = {}
-    if "sentinel" in found:
-        sentinel = found["sentinel"]
-        result["sentinel quiet spread under the threshold"] = "pass" if sentinel["p90"] < sentinel["threshold"] else "FAIL"
+    for threads, sentinel in found.get("sentinel", {}).items():
+        result[f"sentinel quiet spread under the threshold ({threads} thread(s))"] = "pass" if sentinel["p90"] < sentinel["threshold"] else "FAIL"
     for threads, runs in found.get("quiet", {}).items():
         result[f"quiet ratio varies < {QUIET_SPREAD:.0%} ({threads} thread(s))"] = "pass" if _spread(_ratios(runs)) < QUIET_SPREAD else "FAIL"
     for threads, runs in found.get("loaded", {}).items():
@@ -97,12 +96,12 @@ def render(found: dict[str, Any]) -> str:
         *[f"| {part} | not run: {why} |" for part, why in found["not_run"].items()],
         "",
     ]
-    if "sentinel" in found:
-        s = found["sentinel"]
-        lines += ["## (a) The noise sentinel on this machine", "",
-                  f"Quiet reference {s['reference_ms']:.2f} ms (fastest of 5); {s['checks']} further checks: median slowdown "
-                  f"{s['median']:+.1%}, 90th percentile {s['p90']:+.1%}, worst {s['max']:+.1%}, against the "
-                  f"{s['threshold']:.0%} threshold that marks a measurement noisy.", ""]
+    for threads, s in found.get("sentinel", {}).items():
+        lines += [f"## (a) The noise sentinel on this machine, {threads} thread(s)", "",
+                  f"Quiet reference {s['reference_ms']:.2f} ms (median of {s['reference_repeats']}); {s['checks']} further "
+                  f"checks, each right after a quick timing of conv2d: median slowdown {s['median']:+.1%}, 90th percentile "
+                  f"{s['p90']:+.1%}, worst {s['max']:+.1%}; {s['noisy']} of {s['checks']} past the {s['threshold']:.0%} "
+                  "threshold that marks a measurement noisy.", ""]
     pair = ", ".join(f"{k}={v}" for k, v in PAIR.items())
     for part, title in (("quiet", "(b) Ghost / conv2d, quiet"), ("loaded", "(c) Ghost / conv2d, one core kept busy")):
         for threads, runs in found.get(part, {}).items():

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from modbench.metrics.sentinel import (
+    CHECK_REPEATS,
     NOISE_THRESHOLD,
+    REFERENCE_REPEATS,
     CpuSnapshot,
     Sentinel,
     SentinelReading,
@@ -60,18 +62,26 @@ def busy_measure(machine: FakeMachine, seconds: float = 1.0) -> float:
     return seconds
 
 
-QUIET = [1.0] * 5  # the reference: five quiet timings of the workload
+QUIET = [1.0] * REFERENCE_REPEATS  # the reference: quiet timings of the workload
+CHECK = CHECK_REPEATS
 
 
-def test_the_reference_is_the_fastest_timing_and_later_faster_ones_lower_it() -> None:
-    probe, _ = sentinel([1.3, 1.1, 1.2, 1.0, 1.4] + [0.9, 0.95, 0.9])
-    assert probe.calibrate() == 1.0
-    assert probe.slowdown() == pytest.approx(0.0)  # median 0.9 of the check is now the fastest seen
+def test_the_reference_is_the_calibration_median_and_a_faster_check_median_lowers_it() -> None:
+    probe, _ = sentinel([1.3, 1.1, 1.2, 0.5, 1.4, 1.25, 1.15] + [0.9, 0.95, 0.9, 0.3, 1.0])
+    assert probe.calibrate() == pytest.approx(1.2)  # the one lucky 0.5 does not become the reference
+    assert probe.slowdown() == pytest.approx(0.0)  # the check's median 0.9 is now the fastest median seen
     assert probe.reference_s == pytest.approx(0.9)
 
 
+def test_one_slow_timing_in_a_check_does_not_make_it_noisy() -> None:
+    probe, machine = sentinel(QUIET + [1.0, 3.0, 1.0, 1.0, 1.0] * 2, retries=0)
+    probe.calibrate()
+    _, reading = probe.watch(lambda: busy_measure(machine))
+    assert reading.slowdown == pytest.approx(0.0) and not reading.noisy
+
+
 def test_a_quiet_measurement_is_clean_after_one_attempt() -> None:
-    probe, machine = sentinel(QUIET + [1.02] * 6)
+    probe, machine = sentinel(QUIET + [1.02] * (2 * CHECK))
     probe.calibrate()
     result, reading = probe.guarded(lambda: busy_measure(machine))
     assert result == 1.0
@@ -80,14 +90,14 @@ def test_a_quiet_measurement_is_clean_after_one_attempt() -> None:
 
 
 def test_a_slowed_sentinel_is_retried_and_a_quiet_retry_is_kept() -> None:
-    probe, machine = sentinel(QUIET + [1.3] * 6 + [1.05] * 6)
+    probe, machine = sentinel(QUIET + [1.3] * (2 * CHECK) + [1.05] * (2 * CHECK))
     probe.calibrate()
     _, reading = probe.guarded(lambda: busy_measure(machine))
     assert not reading.noisy and reading.attempts == 2 and reading.slowdown == pytest.approx(0.05)
 
 
 def test_a_sentinel_slowed_on_every_attempt_marks_the_quietest_noisy() -> None:
-    probe, machine = sentinel(QUIET + [1.5] * 6 + [1.2] * 6 + [1.4] * 6)
+    probe, machine = sentinel(QUIET + [1.5] * (2 * CHECK) + [1.2] * (2 * CHECK) + [1.4] * (2 * CHECK))
     probe.calibrate()
     _, reading = probe.guarded(lambda: busy_measure(machine))
     assert reading.noisy and reading.attempts == 3
@@ -96,7 +106,7 @@ def test_a_sentinel_slowed_on_every_attempt_marks_the_quietest_noisy() -> None:
 
 
 def test_the_slower_check_of_before_and_after_counts() -> None:
-    probe, machine = sentinel(QUIET + [1.0] * 3 + [1.25] * 3, retries=0)
+    probe, machine = sentinel(QUIET + [1.0] * CHECK + [1.25] * CHECK, retries=0)
     probe.calibrate()
     _, reading = probe.watch(lambda: busy_measure(machine))
     assert reading.slowdown == pytest.approx(0.25) and reading.noisy
@@ -104,13 +114,13 @@ def test_the_slower_check_of_before_and_after_counts() -> None:
 
 def test_just_under_the_threshold_is_clean_and_just_over_is_noisy() -> None:
     for slowdown, noisy in ((NOISE_THRESHOLD - 0.01, False), (NOISE_THRESHOLD + 0.01, True)):
-        probe, machine = sentinel(QUIET + [1 + slowdown] * 6, retries=0)
+        probe, machine = sentinel(QUIET + [1 + slowdown] * (2 * CHECK), retries=0)
         probe.calibrate()
         assert probe.watch(lambda: busy_measure(machine))[1].noisy is noisy
 
 
 def test_other_work_on_the_pinned_cores_is_noisy_even_with_a_fast_sentinel_and_gives_thread_advice() -> None:
-    probe, machine = sentinel(QUIET + [1.0] * 18, other_cores=1.0, threads=2)
+    probe, machine = sentinel(QUIET + [1.0] * (6 * CHECK), other_cores=1.0, threads=2)
     probe.calibrate()
     _, reading = probe.guarded(lambda: busy_measure(machine))
     assert reading.other_cores == pytest.approx(1.0)
@@ -120,7 +130,7 @@ def test_other_work_on_the_pinned_cores_is_noisy_even_with_a_fast_sentinel_and_g
 
 
 def test_one_busy_core_leaves_a_one_thread_measurement_clean() -> None:
-    probe, machine = sentinel(QUIET + [1.0] * 6, other_cores=1.0, threads=1)
+    probe, machine = sentinel(QUIET + [1.0] * (2 * CHECK), other_cores=1.0, threads=1)
     probe.calibrate()
     _, reading = probe.guarded(lambda: busy_measure(machine))
     assert not reading.contended and not reading.noisy and reading.advice() is None

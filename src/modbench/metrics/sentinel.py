@@ -4,10 +4,15 @@ A timing taken while other work shares the cores is slower, and nothing in the t
 so. The sentinel is a small fixed calibration workload (a matrix product, compute-bound, and a
 large copy, memory-bound) timed at the same thread count as the measurement:
 
-* once when the run starts, several times; the fastest is the *quiet reference* (and any later,
-  faster timing lowers it, so a run that started busy still converges on the quiet speed);
-* just before and just after each measurement; its **slowdown** is the slower of the two against
-  the reference (0.0: as fast as quiet; 0.3: 30 % slower).
+* once when the run starts, several times; their median is the *quiet reference* (and any later
+  check with a faster median lowers it, so a run that started busy still converges on the quiet
+  speed);
+* just before and just after each measurement, several times; its **slowdown** is the slower
+  check's median against the reference (0.0: as fast as quiet; 0.3: 30 % slower).
+
+Reference and checks are both medians: a reference taken as the fastest single timing would set
+a lucky outlier against a typical check, and on a 2-vCPU virtual machine, where a two-thread
+region now and then waits for a descheduled vCPU, that flags quiet measurements as noisy.
 
 While the measurement runs, ``/proc/stat`` is read at its start and end: the CPU time of every
 process but this one gives the cores **other work** kept busy, and the hypervisor's ``steal``
@@ -41,8 +46,8 @@ if TYPE_CHECKING:
 
 NOISE_THRESHOLD = 0.15
 DEFAULT_RETRIES = 2
-REFERENCE_REPEATS = 5
-CHECK_REPEATS = 3
+REFERENCE_REPEATS = 7
+CHECK_REPEATS = 5
 # How much of a core other work may use beyond the cores left free before pinned threads contend.
 CORE_SLACK = 0.5
 
@@ -225,7 +230,7 @@ class Sentinel:
         self.reference_s = math.inf
 
     def calibrate(self, repeats: int = REFERENCE_REPEATS) -> float:
-        """Take the quiet reference: the fastest of ``repeats`` timings of the workload (seconds)."""
+        """Take the quiet reference: the median of ``repeats`` timings of the workload (seconds)."""
         self._time(repeats)
         return self.reference_s
 
@@ -272,14 +277,15 @@ class Sentinel:
         return result, replace(reading, attempts=len(attempts))
 
     def _time(self, repeats: int) -> float:
-        """The median of ``repeats`` timings of the workload; the fastest ever seen lowers the reference."""
+        """The median of ``repeats`` timings of the workload; a median faster than the reference lowers it."""
         times = []
         for _ in range(repeats):
             start = self.clock()
             self.workload()
             times.append(self.clock() - start)
-        self.reference_s = min(self.reference_s, min(times))
-        return sorted(times)[len(times) // 2]
+        median = sorted(times)[len(times) // 2]
+        self.reference_s = min(self.reference_s, median)
+        return median
 
 
 
