@@ -141,3 +141,12 @@ def test_csv_cells_hold_json_configs_and_integers_with_gaps() -> None:
 
     text = render([{"params": 20, "config": {"width": 4}, "ops": ["aten::cat"]}, {"params": None, "config": {}, "ops": []}], "csv")
     assert text.splitlines() == ["params,config,ops", '20,"{""width"": 4}","[""aten::cat""]"', ",{},[]"]
+
+
+def test_python_dash_m_modbench_runs_the_same_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "modbench", "measure", "ghots"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "modbench: error: unknown catalog entry 'ghots'; did you mean ghost, ghostnet?"
