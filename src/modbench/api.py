@@ -18,15 +18,17 @@ import pandas as pd
 import torch
 from torch import nn
 
+from modbench.catalog.external import expand_names
 from modbench.errors import UsageError
-from modbench.metrics.pairs import plan_pairs
+from modbench.metrics.batch_search import largest_fitting_batch
+from modbench.metrics.pairs import PairSpec, plan_pairs
 from modbench.metrics.registry import MEASUREMENTS
 from modbench.metrics.steps import pinned_threads
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table
 from modbench.metrics.target import module_target
 from modbench.results import records_frame
 from modbench.run import Progress, RunOptions, RunOutcome, plan_specs, start_run
-from modbench.spec import EntrySpec, Settings, Subject
+from modbench.spec import EntrySpec, Settings, Spec, Subject
 
 
 def measure(
@@ -36,7 +38,7 @@ def measure(
     metrics: str | Sequence[str] = MEASUREMENTS,
     device: str = "cpu",
     dtype: str = "fp32",
-    batch: int | Sequence[int] | None = None,
+    batch: int | Sequence[int] | str | None = None,
     batch_dim: int = 0,
     mode: str | Sequence[str] = "infer",
     threads: int | None = None,
@@ -48,8 +50,17 @@ def measure(
     cross_check: str | None = None,
     by_module: bool = False,
     depth: int | None = DEFAULT_DEPTH,
+    channels_last: bool = False,
+    compile: str | None = None,
+    amp: str | None = None,
 ) -> pd.DataFrame:
-    """Measure a module (with ``example_inputs``) or catalog entries (by name, with ``config`` overrides).
+    """Measure a module (with ``example_inputs``) or entries by name, with ``config`` overrides.
+
+    A name is a catalog entry, ``package.module:callable``, ``path/to/file.py:callable``, or
+    ``torchvision:NAME`` / ``timm:NAME`` (wildcards expand); see :mod:`modbench.catalog.external`.
+    ``channels_last``, ``compile`` (a torch.compile mode) and ``amp`` (``"bf16"``/``"fp16"``) are
+    the execution knobs of :mod:`modbench.metrics.variants`; ``batch="auto"`` (CUDA) finds the
+    largest batch that fits.
 
     A module is measured on its inputs as given: the batch is their size along ``batch_dim``
     (default 0; 1 for a sequence-first input), and the record's config keeps their shapes. A
@@ -82,13 +93,15 @@ def measure(
         names = [module_or_name] if isinstance(module_or_name, str) else module_or_name
         if not isinstance(names, Sequence) or not names or not all(isinstance(entry, str) for entry in names):
             raise UsageError(
-                f"measure takes an nn.Module (with example inputs) or catalog entry names, got {type(module_or_name).__name__}; "
+                f"measure takes an nn.Module (with example inputs) or entry names, got {type(module_or_name).__name__}; "
                 "e.g. modbench.measure(nn.Linear(4, 4), torch.randn(1, 4)) or modbench.measure('ghost')"
             )
-        subjects = [EntrySpec.of(entry, config) for entry in names]
-    batches = [given] if batch is None else [batch] if isinstance(batch, int) else list(batch)
+        subjects = [EntrySpec.of(entry, config) for entry in expand_names(list(names))]
+    batches = [given] if batch is None else batch if isinstance(batch, str) else [batch] if isinstance(batch, int) else list(batch)
     modes = [mode] if isinstance(mode, str) else list(mode)
     if by_module:
+        if isinstance(batches, str):
+            raise UsageError("by_module counts at given batch sizes; batch='auto' is for timing on CUDA")
         targets = [subject.target() if isinstance(subject, EntrySpec) else subject for subject in subjects]
         return pd.DataFrame(module_table(targets, batches, modes, depth))
     outcome = run_measurements(
@@ -104,6 +117,9 @@ def measure(
         time_limit=time_limit,
         isolate=time_limit is not None,
         cross_check=cross_check,
+        channels_last=channels_last,
+        compile=compile,
+        amp=amp,
     )
     if outcome.interrupted:
         raise KeyboardInterrupt
@@ -113,7 +129,7 @@ def measure(
 def run_measurements(
     subjects: Sequence[Subject],
     *,
-    batches: Sequence[int],
+    batches: Sequence[int] | str,
     modes: Sequence[str],
     metrics: Sequence[str] = MEASUREMENTS,
     device: str = "cpu",
@@ -129,11 +145,16 @@ def run_measurements(
     cross_check: str | None = None,
     paired: bool = False,
     cluster: str | None = None,
+    channels_last: bool = False,
+    compile: str | None = None,
+    amp: str | None = None,
 ) -> RunOutcome:
     """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`).
 
     ``paired``: the subjects are compared, so at each mode and batch they are measured as one pair
     task, their latencies in interleaved rounds (:mod:`modbench.metrics.pairs`).
+    ``batches="auto"``: each subject at the largest batch that fits on the GPU, found here first
+    (the subjects' batches then differ, so they are measured one by one, not as pairs).
     """
     options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins), cluster=cluster)
     settings = [
@@ -144,10 +165,29 @@ def run_measurements(
             mode=mode,
             quick=quick,
             cross_check=cross_check,
+            channels_last=channels_last,
+            compile=compile,
+            amp=amp,
             **({"threads": threads} if threads is not None else {}),
         )
         for mode in modes
     ]
-    if paired and "latency" in metrics:
-        return start_run(plan_pairs(subjects, batches, settings), results_dir, options, progress)
-    return start_run(plan_specs(subjects, batches, settings), results_dir, options, progress)
+    if batches == "auto":
+        tasks: list[Spec] | list[PairSpec] = auto_batch_specs(subjects, settings)
+    elif isinstance(batches, str):
+        raise UsageError(f"batch must be positive integers or 'auto', got {batches!r}")
+    elif paired and "latency" in metrics:
+        tasks = plan_pairs(subjects, batches, settings)
+    else:
+        tasks = plan_specs(subjects, batches, settings)
+    return start_run(tasks, results_dir, options, progress)
+
+
+def auto_batch_specs(subjects: Sequence[Subject], settings: Sequence[Settings]) -> list[Spec]:
+    """One spec per subject × settings, each at the largest batch its step fits on the GPU with."""
+    specs = []
+    for subject in subjects:
+        target = subject.target() if isinstance(subject, EntrySpec) else subject
+        for setting in settings:
+            specs += plan_specs([subject], [largest_fitting_batch(target, setting)], [setting])
+    return specs

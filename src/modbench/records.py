@@ -19,12 +19,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from modbench.stats import median_ci
 
 STATUSES = ("ok", "failed", "timeout", "oom", "interrupted")
+
+KNOB_FIELDS = ("channels_last", "compile", "amp")
+"""The key's execution knobs (:mod:`modbench.metrics.variants`): off is ``False`` or ``None``."""
 
 
 def canonical_config(config: dict[str, Any]) -> str:
@@ -43,15 +46,29 @@ class RecordKey:
     dtype: str
     mode: str
     threads: int
+    channels_last: bool = False
+    compile: str | None = None
+    amp: str | None = None
 
     @property
     def config_dict(self) -> dict[str, Any]:
         return json.loads(self.config)
 
+    @property
+    def knobs(self) -> tuple[str, ...]:
+        """The execution knobs in force, as a user would write them (``channels_last``, ``compile=default``, ``amp=bf16``)."""
+        knobs = ["channels_last"] if self.channels_last else []
+        knobs += [f"{name}={value}" for name, value in (("compile", self.compile), ("amp", self.amp)) if value is not None]
+        return tuple(knobs)
+
     def series_label(self) -> str:
-        """Every field as ``name=value``, config last: the key as one string, naming a history series."""
-        shown = ("entry", "batch", "mode", "device", "dtype", "threads", "config")
-        return ", ".join(f"{name}={getattr(self, name)}" for name in shown)
+        """Every field as ``name=value``, config last: the key as one string, naming a history series.
+
+        The execution knobs make another series; they are named only when on, so older labels stay.
+        """
+        shown = ("entry", "batch", "mode", "device", "dtype", "threads")
+        knobs = [f"{name}={getattr(self, name)}" for name in KNOB_FIELDS if getattr(self, name) not in (None, False)]
+        return ", ".join([f"{name}={getattr(self, name)}" for name in shown] + knobs + [f"config={self.config}"])
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,7 @@ class Record:
     counter_note: str | None = None
     latency: Latency | None = None
     throughput: float | None = None
+    compile_s: float | None = None
     gflops_achieved: float | None = None
     peak_bytes: int | None = None
     activation_bytes: int | None = None
@@ -238,9 +256,12 @@ class Record:
     @classmethod
     def from_dict(cls, flat: dict[str, Any]) -> Record:
         """Inverse of :meth:`to_dict`; unknown fields (from newer versions) are ignored."""
-        key_names = {item.name for item in fields(RecordKey)}
         env_names = {item.name for item in fields(Environment)}
-        key_values = {name: flat[name] for name in key_names}
+        # The knobs came later: a record written before them has them at their defaults.
+        key_values = {
+            item.name: flat[item.name] if item.default is MISSING else flat.get(item.name, item.default)
+            for item in fields(RecordKey)
+        }
         if not isinstance(key_values["config"], str):
             key_values["config"] = canonical_config(key_values["config"])
         values = {

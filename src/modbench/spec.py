@@ -24,6 +24,7 @@ from modbench.errors import UsageError, closest
 from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS
 from modbench.metrics.state import MODES
 from modbench.metrics.target import Target, entry_target, with_input_shape
+from modbench.metrics.variants import AMP_DTYPES, COMPILE_MODES, check_knobs
 from modbench.records import RecordKey, canonical_config
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -33,7 +34,10 @@ DEVICES = ("cpu", "cuda")
 @dataclass(frozen=True)
 class Settings:
     """How to measure: which measurements, where, at which precision, in which mode, on how many threads,
-    and which second counter (if any) cross-checks the MACs."""
+    which second counter (if any) cross-checks the MACs, and the execution knobs.
+
+    ``channels_last``, ``compile`` and ``amp`` are the execution knobs of :mod:`modbench.metrics.variants`.
+    """
 
     metrics: tuple[str, ...] = MEASUREMENTS
     device: str = "cpu"
@@ -42,6 +46,9 @@ class Settings:
     threads: int = field(default_factory=torch.get_num_threads)
     quick: bool = False
     cross_check: str | None = None
+    channels_last: bool = False
+    compile: str | None = None
+    amp: str | None = None
 
     def __post_init__(self) -> None:
         check_metrics(self.metrics)
@@ -52,6 +59,11 @@ class Settings:
         check_choice("mode", self.mode, MODES)
         if self.threads < 1:
             raise UsageError(f"threads must be a positive integer, got {self.threads}")
+        if self.compile is not None:
+            check_choice("--compile mode", self.compile, COMPILE_MODES)
+        if self.amp is not None:
+            check_choice("--amp precision", self.amp, tuple(AMP_DTYPES))
+        check_knobs(self.device, self.dtype, self.compile, self.amp)
         if self.device == "cuda" and not torch.cuda.is_available():
             raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
 
@@ -123,6 +135,9 @@ class Spec:
             dtype=self.settings.dtype,
             mode=self.settings.mode,
             threads=self.settings.threads,
+            channels_last=self.settings.channels_last,
+            compile=self.settings.compile,
+            amp=self.settings.amp,
         )
         object.__setattr__(self, "key", key)
 
@@ -137,7 +152,8 @@ class Spec:
     @property
     def label(self) -> str:
         where = "" if self.key.device == "cpu" and self.key.dtype == "fp32" else f" {self.key.device} {self.key.dtype}"
-        return f"{self.key.entry} (batch {self.key.batch}, {self.key.mode}{where})"
+        knobs = "".join(f", {knob}" for knob in self.key.knobs)
+        return f"{self.key.entry} (batch {self.key.batch}, {self.key.mode}{where}{knobs})"
 
     def to_plan(self) -> dict[str, Any]:
         """This spec as JSON-able data for a run header; only catalog entries can be planned."""

@@ -2,7 +2,9 @@
 
 Each factory returns a function ``(config, batch) -> tuple of tensors`` that reads the input
 dimensions from the entry's config, so ``--set hw=56`` or ``--set seq_len=256`` changes the
-example input together with the module.
+example input together with the module. Each returned function lists the config keys it reads
+in ``config_keys``, so the registry refuses, when an entry is registered, an example input that
+reads a key the entry's factory lacks (instead of a failure at measure time).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def image(channels: str | int = "in_channels", height: str | int = "hw", width: 
         w = _dim(config, width if width is not None else height)
         return (torch.randn(batch, c, h, w),)
 
-    return make
+    return _reading(make, channels, height, width)
 
 
 def sequence(length: str | int = "seq_len", features: str | int = "d_model", batch_first: bool = True) -> InputFactory:
@@ -33,7 +35,7 @@ def sequence(length: str | int = "seq_len", features: str | int = "d_model", bat
         shape = (batch, length_, features_) if batch_first else (length_, batch, features_)
         return (torch.randn(*shape),)
 
-    return make
+    return _reading(make, length, features)
 
 
 def vector(features: str | int = "in_features") -> InputFactory:
@@ -42,7 +44,7 @@ def vector(features: str | int = "in_features") -> InputFactory:
     def make(config: Config, batch: int) -> Inputs:
         return (torch.randn(batch, _dim(config, features)),)
 
-    return make
+    return _reading(make, features)
 
 
 def token_ids(length: str | int = "seq_len", vocab: str | int = "num_embeddings") -> InputFactory:
@@ -51,8 +53,14 @@ def token_ids(length: str | int = "seq_len", vocab: str | int = "num_embeddings"
     def make(config: Config, batch: int) -> Inputs:
         return (torch.randint(0, _dim(config, vocab), (batch, _dim(config, length))),)
 
-    return make
+    return _reading(make, length, vocab)
 
 
 def _dim(config: Config, key_or_size: str | int) -> int:
     return int(config[key_or_size]) if isinstance(key_or_size, str) else int(key_or_size)
+
+
+def _reading(make: InputFactory, *dims: str | int | None) -> InputFactory:
+    """``make``, marked with the config keys among ``dims`` (the rest are fixed sizes)."""
+    make.config_keys = tuple(dim for dim in dims if isinstance(dim, str))  # type: ignore[attr-defined]
+    return make

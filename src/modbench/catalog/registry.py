@@ -118,25 +118,40 @@ def register(
 ) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator registering a factory; returns it unchanged.
 
+    * ``family``: ``"block"`` (a layer inside a network: in a training step its input's gradient
+      is computed too) or ``"model"`` (its inputs are data);
+    * ``example_input``: ``(config, batch) -> tuple of tensors``, usually one of
+      :mod:`modbench.catalog.inputs` (``inputs.image(3, 224)``, ``inputs.sequence()``, ...), whose
+      sizes are config keys or fixed numbers;
+    * ``source``: where the block comes from (``Source(seed=..., paper=...)``);
+    * ``tags``: for ``modbench list --tag``; ``name``: the entry's name (default: the factory's).
+
     Every parameter of the factory must have a default: together they are the entry's default
-    config. A second entry with the same name is refused.
+    config. A second entry with the same name is refused, and so is an example input that reads
+    a config key the factory lacks (its ``config_keys``, as :mod:`modbench.catalog.inputs` marks).
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
 
     def decorate(factory: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         entry_name = name or factory.__name__
+        if ":" in entry_name:
+            raise ValueError(f"catalog entry {entry_name!r}: a name with ':' names a model outside the catalog; choose another")
         if entry_name in _entries:
             raise ValueError(
                 f"catalog entry {entry_name!r} is already registered "
                 f"(by {_entries[entry_name].factory.__module__}); choose another name"
             )
+        defaults = _signature_defaults(entry_name, factory)
+        for key in getattr(example_input, "config_keys", ()):
+            if key not in defaults:
+                raise ValueError(_missing_key(entry_name, key))
         _entries[entry_name] = Entry(
             name=entry_name,
             family=family,
             factory=factory,
             example_input=example_input,
-            default_config=_signature_defaults(entry_name, factory),
+            default_config=defaults,
             source=source,
             tags=tuple(tags),
             doc=inspect.getdoc(factory) or "",
@@ -144,6 +159,13 @@ def register(
         return factory
 
     return decorate
+
+
+def _missing_key(name: str, key: str) -> str:
+    return (
+        f"catalog entry {name!r}: its example input reads config key {key!r}, which the factory has no parameter for; "
+        f"add a parameter {key}=... to the factory or give the size as a number (e.g. inputs.image(3, 224))"
+    )
 
 
 def _signature_defaults(name: str, factory: Callable[..., nn.Module]) -> Config:
@@ -156,9 +178,17 @@ def _signature_defaults(name: str, factory: Callable[..., nn.Module]) -> Config:
 
 
 def get_entry(name: str) -> Entry:
-    """The entry called ``name``; an unknown name names the closest ones."""
+    """The entry called ``name``; an unknown name names the closest ones.
+
+    A name with a colon (``package.module:callable``, ``file.py:callable``, ``timm:NAME``) is
+    resolved outside the catalog (:mod:`modbench.catalog.external`).
+    """
     if name in _entries:
         return _entries[name]
+    if ":" in name:
+        from modbench.catalog.external import resolve_external  # it builds on this module
+
+        return resolve_external(name)
     hints = closest(name, _entries)
     hint = f"; did you mean {', '.join(hints)}?" if hints else "; run `modbench list` to see them"
     raise UsageError(f"unknown catalog entry {name!r}{hint}")
@@ -226,7 +256,19 @@ def load_plugin(path: str | Path) -> list[str]:
         raise UsageError(
             f"plugin {str(plugin)!r} called sys.exit({error.code!r}) while being imported; a plugin should only register entries"
         ) from error
-    return sorted(set(_entries) - before)
+    added = sorted(set(_entries) - before)
+    for name in added:
+        _check_example_input(_entries[name], plugin)
+    return added
+
+
+def _check_example_input(entry: Entry, plugin: Path) -> None:
+    """Make the example input of a plugin's entry once, at its defaults, so a key it lacks is refused now, not when measured."""
+    try:
+        entry.example_input(entry.default_config, 1)
+    except KeyError as error:
+        key = error.args[0] if error.args else "?"
+        raise UsageError(f"plugin {str(plugin)!r}: {_missing_key(entry.name, key)}") from error
 
 
 def coerce_value(entry: str, key: str, value: Any, default: Any) -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
+from modbench.catalog.external import expand_names
 from modbench.commands.options import add_cluster_option, add_columns_option, add_config_options, add_format_option, chosen_columns, parse_int_list, parse_name_list, parse_overrides, positive_int, unique
 from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
@@ -22,22 +23,28 @@ from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, METRICS, TABLE
 from modbench.metrics.sentinel import noise_warning
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
+from modbench.metrics.variants import AMP_DTYPES, COMPILE_MODES
 from modbench.output import printable, render
 from modbench.paths import path_argument
+from modbench.records import KNOB_FIELDS
 from modbench.results import COLUMNS as RECORD_COLUMNS, DEFAULT_RESULTS_DIR, read_run, run_path
 from modbench.run import RunOutcome, resume_run, run_plugins
 from modbench.spec import DEVICES, DTYPES, EntrySpec
 
-HELP = "measure catalog entries: params, MACs/FLOPs, latency, memory"
+HELP = "measure catalog entries or your own model (package.module:fn, file.py:fn, timm:NAME): params, MACs/FLOPs, latency, memory"
 
-TABLE_COLUMNS = ["entry", "batch", "device", "dtype", "mode", "status", *TABLE_METRICS, "error"]
+TABLE_COLUMNS = ["entry", "batch", "device", "dtype", *KNOB_FIELDS, "mode", "status", *TABLE_METRICS, "error"]
+"""The table's columns; a knob or metric no record used (``compile_s`` without ``--compile``) is left out, as every empty column is."""
 UNITS = {metric.column: metric.unit for metric in METRICS if metric.kind != "note"}
 """The unit of each metric column: the table shows ``14.65 M`` MACs and ``904.9 µs``, JSON and CSV the exact numbers."""
 DEFAULT_TIME_LIMIT_S = 600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="*", metavar="NAME", help="catalog entries to measure")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME",
+        help="catalog entries, or models of yours: package.module:callable, path/to/file.py:callable, torchvision:NAME, timm:NAME (wildcards)",
+    )
     parser.add_argument("--all", action="store_true", help="measure the whole catalog")
     parser.add_argument("--metrics", default=",".join(MEASUREMENTS), help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
     add_config_options(parser)
@@ -58,7 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """How to measure and where to keep the results; shared with ``modbench compare``."""
-    parser.add_argument("--batch", help="batch size(s), comma-separated: a batch sweep (default 1)")
+    parser.add_argument(
+        "--batch", help="batch size(s), comma-separated: a batch sweep (default 1); auto: the largest that fits on the GPU (CUDA only)"
+    )
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
@@ -79,15 +88,36 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--cross-check", choices=CROSS_CHECKS,
         help="also count MACs with a second counter (fvcore: a torch.jit trace, slower) and note any disagreement",
     )
+    add_knob_options(parser)
     add_cluster_option(parser)
 
 
+def add_knob_options(parser: argparse.ArgumentParser) -> None:
+    """The execution knobs (:mod:`modbench.metrics.variants`); each is part of the record key."""
+    parser.add_argument("--channels-last", action="store_true", help="4-D weights and inputs in channels-last (NHWC) memory order")
+    parser.add_argument(
+        "--compile", nargs="?", const="default", metavar="MODE",
+        help=f"torch.compile first, with MODE one of {', '.join(COMPILE_MODES)} (default: default); "
+        "the first, compiling step is recorded as compile_s, the latency is the steady state after it",
+    )
+    parser.add_argument(
+        "--amp", metavar="DTYPE", help=f"run the forward under torch.autocast at {' or '.join(AMP_DTYPES)}, weights kept fp32 (unlike --dtype)",
+    )
+
+
 def selected_names(args: argparse.Namespace) -> list[str]:
-    """The entry names asked for (``--all`` = the whole catalog); none at all is a usage error."""
-    names = list_entries() if args.all else unique(args.names)
+    """The entry names asked for (``--all`` = the whole catalog, wildcards of torchvision/timm expanded); none is a usage error."""
+    names = list_entries() if args.all else expand_names(unique(args.names))
     if not names:
         raise UsageError("name at least one catalog entry (or pass --all); `modbench list` shows them")
     return names
+
+
+def parse_batches(text: str | None, default: int) -> list[int] | str:
+    """``--batch``: sizes, ``auto``, or (not given) ``default``."""
+    if text is None:
+        return [default]
+    return "auto" if text.strip().lower() == "auto" else parse_int_list(text, "batch")
 
 
 def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1, paired: bool = False) -> RunOutcome:
@@ -98,7 +128,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
     """
     return run_measurements(
         specs,
-        batches=parse_int_list(args.batch, "batch") if args.batch is not None else [default_batch],
+        batches=parse_batches(args.batch, default_batch),
         modes=parse_name_list(args.mode, "--mode"),
         metrics=parse_name_list(args.metrics),
         device=args.device,
@@ -113,6 +143,9 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         cross_check=args.cross_check,
         paired=paired,
         cluster=args.cluster,
+        channels_last=args.channels_last,
+        compile=args.compile,
+        amp=args.amp,
     )
 
 
@@ -180,6 +213,7 @@ def result_rows(outcome: RunOutcome, fmt: str) -> list[dict[str, object]]:
     if fmt in ("table", "markdown"):
         for row in rows:
             row["noisy"] = "noisy" if row["noisy"] else ""
+            row["channels_last"] = "yes" if row["channels_last"] else ""  # off, like every knob off, leaves the column out
     return rows
 
 

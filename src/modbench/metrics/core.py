@@ -12,6 +12,7 @@ from modbench.metrics.memory import peak_memory
 from modbench.metrics.params import count_parameters
 from modbench.metrics.sentinel import shared_sentinel
 from modbench.metrics.steps import pinned_threads, placed
+from modbench.metrics.variants import with_knobs
 from modbench.records import Record
 from modbench.spec import DTYPES, Spec
 
@@ -21,7 +22,9 @@ def measure_spec(spec: Spec) -> Record:
 
     Operations are counted on the module as built (counts do not depend on device or dtype);
     then the module and its inputs move to the record's device and dtype, and parameters,
-    latency and memory are measured there, all at ``settings.threads`` CPU threads.
+    latency and memory are measured there, all at ``settings.threads`` CPU threads, with the
+    execution knobs (channels-last, autocast, torch.compile: :mod:`modbench.metrics.variants`)
+    applied after the parameters are counted; a compiled module's first step is ``compile_s``.
     Raises :class:`UsageError` when the target cannot be built or cannot take its input, and
     when a timed entry sets the thread count itself (its record would name a count it did not run at).
     """
@@ -50,6 +53,11 @@ def measure_spec(spec: Spec) -> Record:
             record.params_trainable = counts.params_trainable
             record.buffers = counts.buffers
             record.param_bytes = counts.param_bytes
+        if {"latency", "memory"} & set(settings.metrics):  # counts do not run under the knobs, and compiling costs
+            module, inputs, record.compile_s = with_knobs(
+                module, inputs, device=settings.device, mode=settings.mode, input_grad=input_grad,
+                channels_last=settings.channels_last, compile_mode=settings.compile, amp=settings.amp,
+            )
         if "latency" in settings.metrics:
             record.latency, reading = shared_sentinel(settings.threads).guarded(lambda: time_step(
                 module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad

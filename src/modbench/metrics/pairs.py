@@ -5,7 +5,8 @@ separate measurements lets a change of machine load land on one side only: on a 
 the ratio of two blocks measured apart moved from 0.17 to 0.44. A :class:`PairSpec` is measured in
 one process instead: every metric but latency as each spec alone would be
 (:func:`modbench.metrics.core.measure_spec`), then the latencies in alternating rounds
-(:func:`modbench.metrics.latency.time_interleaved`) under the noise sentinel. Each record keeps
+(:func:`modbench.metrics.latency.time_interleaved`) under the noise sentinel, each side under
+the settings' execution knobs (:mod:`modbench.metrics.variants`). Each record keeps
 its own raw samples and its per-round medians (``latency.round_s``), and the records of one pair
 share a ``pair`` id, so any reader pairs them round by round (:func:`paired_estimate`).
 
@@ -26,6 +27,7 @@ from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.metrics.latency import TimedModule, time_interleaved
 from modbench.metrics.sentinel import shared_sentinel
 from modbench.metrics.steps import pinned_threads, placed
+from modbench.metrics.variants import with_knobs
 from modbench.records import Record
 from modbench.spec import DTYPES, Settings, Spec, Subject
 from modbench.stats import RatioEstimate, paired_ratio
@@ -127,16 +129,23 @@ def measure_pair(pair: PairSpec) -> list[Record]:
     else:
         records = [Record(key=spec.key, env=current_environment(settings.device)) for spec in pair.specs]
     with pinned_threads(settings.threads):
-        sides = []
+        sides, compile_times = [], []
         for spec in pair.specs:
             target = spec.target()
             module, inputs = placed(*target.checked_build(spec.batch), settings.device, DTYPES[settings.dtype])
+            module, inputs, compile_s = with_knobs(
+                module, inputs, device=settings.device, mode=settings.mode, input_grad=target.input_grad,
+                channels_last=settings.channels_last, compile_mode=settings.compile, amp=settings.amp,
+            )
             sides.append(TimedModule(spec.key.entry, module, inputs, target.input_grad))
+            compile_times.append(compile_s)
         timing, reading = shared_sentinel(settings.threads).guarded(
             lambda: time_interleaved(sides, settings.mode, settings.threads, settings.quick)
         )
     pair_id = secrets.token_hex(6)
-    for record, side in zip(records, timing.sides):
+    for record, side, compile_s in zip(records, timing.sides, compile_times):
+        if record.compile_s is None:  # the first compile, when measuring memory alone did not already time it
+            record.compile_s = compile_s
         record.latency = side.latency()
         record.throughput = record.latency.throughput(pair.specs[0].batch)
         record.gflops_achieved = achieved_gflops(record.flops, record.flops_backward, record.latency.median_s, settings.mode)

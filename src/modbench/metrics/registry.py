@@ -68,6 +68,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("latency_iqr_ms", "ms", "time", ("latency",), device_dependent=True, table=True, catalog=True),
     Metric("runs", "calls", "count", ("latency",)),
     Metric("throughput", "samples/s", "rate", ("latency",), device_dependent=True, table=True, catalog=True),
+    Metric("compile_s", "s", "time", ("latency",), device_dependent=True, table=True),
     Metric("gflops_achieved", "GFLOP/s", "rate", ("latency", "flops"), device_dependent=True, catalog=True),
     Metric("peak_bytes", "bytes", "memory", ("memory",), device_dependent=True, table=True, history=True, asv="track_peak_bytes", catalog=True),
     Metric("activation_bytes", "bytes", "memory", ("memory",), device_dependent=True, history=True, catalog=True),

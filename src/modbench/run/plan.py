@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from modbench.catalog import get_entry
+from modbench.catalog.external import is_external
 from modbench.errors import UsageError
 from modbench.spec import EntrySpec, Settings, Spec, Subject
 
@@ -62,5 +64,7 @@ def plan_specs(subjects: Sequence[Subject], batches: Sequence[int], settings: Se
     for subject in subjects:
         if isinstance(subject, EntrySpec) and (subject.overrides or subject.input_shape):
             subject.target().checked_build(1)
+        elif isinstance(subject, EntrySpec) and is_external(subject.name):
+            get_entry(subject.name).inputs(subject.config, 1)  # no example input and no --input-shape: say so now
         specs += [Spec(subject, batch, setting) for setting in settings for batch in batches]
     return specs
