@@ -32,7 +32,8 @@ def test_compare_as_json_has_both_records_and_the_ratios(cli: Callable, tmp_path
 def test_compare_as_a_table_measures_every_metric(cli: Callable, tmp_path: Path) -> None:
     result = cli("compare", "linear", "relu", "--set", "in_features=64", "--quick", "--results-dir", str(tmp_path))
     assert result.code == 0, result.err
-    metrics = {line.split()[2] for line in result.out.splitlines()[2:]}
+    table = result.out.split("\n\n", 1)[1]  # after each side's config
+    metrics = {line.split()[2] for line in table.splitlines()[2:] if line.strip()}
     assert {"params", "macs", "flops", "latency_ms", "throughput", "gflops_achieved", "peak_bytes", "activation_bytes"} <= metrics
 
 
@@ -93,3 +94,22 @@ def test_latencies_are_compared_as_one_interleaved_pair_with_an_interval(cli: Ca
         assert row["ratio_low"] <= row["ratio_b_a"] <= row["ratio_high"] and row["paired_rounds"] == len(per_round)
         assert row["noise"] == ("noisy" if relu["noisy"] or swish["noisy"] else "clean")
     assert records[("relu", 1)]["pair"] != records[("relu", 2)]["pair"]
+
+
+def test_compare_shows_both_configs_and_the_set_keys_that_did_not_apply(cli: Callable, tmp_path: Path) -> None:
+    args = ("compare", "ghost", "conv2d", "--set", "kernel_size=3", "--set", "ratio=4", "--metrics", "flops", "--results-dir", str(tmp_path))
+    table = cli(*args)
+    assert table.code == 0, table.err
+    lines = table.out.splitlines()
+    assert lines[0].startswith("A ghost: ") and "in_channels=32" in lines[0] and "kernel_size=3" in lines[0] and "ratio=4" in lines[0]
+    assert lines[1].startswith("B conv2d: ") and "kernel_size=3" in lines[1] and "ratio" not in lines[1]
+    assert "--set ratio did not apply to conv2d, which has no such key" in table.out
+    report = json.loads(cli(*args, "--format", "json").out)
+    assert report["not_applied"] == {"ghost": [], "conv2d": ["ratio"]}
+    assert report["config_a"]["kernel_size"] == report["config_b"]["kernel_size"] == 3
+
+
+def test_the_readme_compare_example_pits_like_kernels() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if "modbench compare ghost conv2d" in line)
+    assert "--set kernel_size=3" in line

@@ -174,3 +174,12 @@ def test_the_readme_plugin_example_registers_and_measures(cli: Cli, tmp_path: Pa
     assert result.code == 0, result.err
     (record,) = json.loads(result.out)
     assert record["params"] == 3 * 16 * 9 + 16
+
+
+def test_a_file_callable_is_profiled_into_a_folder_named_after_it(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "net.py").write_text(NET + "\nbuild.example_input = torch.randn(1, 3, 16, 16)\n")
+    result = cli("profile", "models/net.py:build", "--wait", "0", "--warmup", "1", "--active", "2", "--format", "json")
+    assert result.code == 0, result.err
+    assert {row["entry"] for row in json.loads(result.out)} == {"models/net.py:build"}
+    assert list((tmp_path / "reports" / "traces").iterdir())[0].name == "models_net.py_build_cpu_infer"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,3 +26,8 @@ def format_number(value: float) -> str:
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
         return f"{value:.3e}"
     return f"{value:.4g}"
+
+
+def slug(text: str) -> str:
+    """``text`` as a file or folder name: runs of anything but letters, digits and ``._=-`` become ``_``."""
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("_")[:150]

@@ -66,12 +66,15 @@ class ExternalEntry(Entry):
 
     keywords: tuple[str, ...] | None = ()
 
+    def takes(self, key: str) -> bool:
+        return self.keywords is None or key in self.keywords
+
     def config(self, overrides: Config | None = None) -> Config:
         merged = dict(self.default_config)
         for key, value in (overrides or {}).items():
             if value is None:
                 continue
-            if self.keywords is not None and key not in self.keywords:
+            if not self.takes(key):
                 valid = ", ".join(self.keywords) or "(none)"
                 raise UsageError(f"{self.name} takes no keyword argument {key!r}; its keywords: {valid}")
             default = self.default_config.get(key)

@@ -65,6 +65,10 @@ class Entry:
         """First line of the docstring: what the entry is."""
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
+    def takes(self, key: str) -> bool:
+        """Whether ``key`` may be set (``--set key=...``)."""
+        return key in self.default_config
+
     def config(self, overrides: Config | None = None) -> Config:
         """The default config with ``overrides`` applied and checked (unknown keys, wrong types)."""
         merged = dict(self.default_config)

@@ -1,8 +1,9 @@
 """``modbench compare A B``: two entries side by side, every metric, with the ratio B/A.
 
 ``--set`` and ``--hw`` apply to each entry whose config has the key (``ghost`` and ``conv2d``
-share ``in_channels``, ``out_channels`` and ``hw``, but only ``ghost`` has ``ratio``); a key that
-neither entry has is a usage error. ``--set-a`` and ``--set-b`` apply to one side only, so one
+share ``in_channels``, ``out_channels``, ``kernel_size`` and ``hw``, but only ``ghost`` has
+``ratio``); a key that neither entry has is a usage error, and one that only one side has is
+named in the output, above each side's full config, so the reader sees what was compared. ``--set-a`` and ``--set-b`` apply to one side only, so one
 entry can be compared with itself at another config (``compare ghost ghost --set-b ratio=4``).
 Both sides are measured in one saved run, at every batch and mode asked for, so each row
 compares the two at the same key. At each batch and mode the two are one pair task
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from modbench.catalog import get_entry
@@ -50,12 +52,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def split_overrides(names: tuple[str, str], overrides: dict[str, Any]) -> list[dict[str, Any]]:
     """For each entry, the overrides its config has; a key neither has is a usage error."""
-    configs = [get_entry(name).default_config for name in names]
+    entries = [get_entry(name) for name in names]
     for key in overrides:
-        if not any(key in config for config in configs):
-            keys = sorted(set(configs[0]) | set(configs[1]))
+        if not any(entry.takes(key) for entry in entries):
+            keys = sorted(set(entries[0].default_config) | set(entries[1].default_config))
             raise UsageError(f"neither {names[0]} nor {names[1]} has config key {key!r}; valid keys: {', '.join(keys)}")
-    return [{k: v for k, v in overrides.items() if k in config} for config in configs]
+    return [{k: v for k, v in overrides.items() if entry.takes(k)} for entry in entries]
+
+
+def config_notes(labels: tuple[str, str], configs: tuple[dict[str, Any], dict[str, Any]], overrides: dict[str, Any], split: list[dict[str, Any]]) -> list[str]:
+    """Each side's full config, and each shared ``--set`` key that only one side has (so did not apply to the other)."""
+    notes = [f"{side} {label}: {format_config(config) or '(no config)'}" for side, label, config in zip("AB", labels, configs)]
+    for key in overrides:
+        missing = [label for label, applied in zip(labels, split) if key not in applied]
+        if missing:
+            notes.append(f"--set {key} did not apply to {missing[0]}, which has no such key")
+    return notes
 
 
 def ratio(a: Any, b: Any) -> float | None:
@@ -105,7 +117,8 @@ def comparison_rows(a: Record, b: Record, labels: tuple[str, str]) -> list[dict[
 
 
 def run(args: argparse.Namespace) -> int:
-    shared_a, shared_b = split_overrides((args.a, args.b), parse_overrides(args))
+    shared = parse_overrides(args)
+    shared_a, shared_b = split_overrides((args.a, args.b), shared)
     specs = (
         EntrySpec.of(args.a, {**shared_a, **parse_pairs(args.overrides_a, "--set-a")}),
         EntrySpec.of(args.b, {**shared_b, **parse_pairs(args.overrides_b, "--set-b")}),
@@ -114,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.a == args.b and configs[0] == configs[1]:
         raise UsageError(f"A and B are both {args.a} at the same config; compare two entries, or one at two configs with --set-b KEY=VALUE")
     labels = side_labels((args.a, args.b), configs)
+    notes = config_notes(labels, configs, shared, [shared_a, shared_b])
     outcome = measure_specs(args, list(specs), paired=True)
     sides: list[dict[tuple[int, str], Record]] = [{}, {}]
     key_a = (args.a, canonical_config(configs[0]))
@@ -126,14 +140,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({
             "a": labels[0], "b": labels[1],
             "config_a": configs[0], "config_b": configs[1],
+            "not_applied": {label: sorted(set(shared) - set(applied)) for label, applied in zip(labels, (shared_a, shared_b))},
             "rows": rows,
             "records": [r.to_dict() for r in outcome.records],
         }, indent=2, default=str))
     elif args.format == "csv":
+        print("\n".join(f"modbench: {note}" for note in notes), file=sys.stderr)
         print(render(rows, args.format))
     else:
-        for label, config in zip(labels, configs):
-            print(f"{label}: {format_config(config) or '(no config)'}")
+        print("\n".join(notes))
         # Format each value before the table is built: a column mixing counts and times would
         # otherwise become floats, and a MAC count would print as 1.465e+07.
         print(render([{k: format_cell(v) for k, v in row.items()} for row in rows], args.format))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from modbench.catalog.external import expand_names
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides
 from modbench.errors import UsageError
 from modbench.metrics.sentinel import Sentinel
@@ -19,7 +20,7 @@ from modbench.paths import path_argument, writable_dir
 from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
 from modbench.spec import DEVICES
-from modbench.text import format_config
+from modbench.text import format_config, slug
 
 HELP = "profile catalog entries with torch.profiler: traces for TensorBoard/Perfetto and top-operator tables"
 
@@ -29,7 +30,7 @@ MACHINE_FORMATS = ("json", "csv")  # one flat list of operator rows on stdout; t
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="+", metavar="NAME", help="catalog entries to profile, one run each")
+    parser.add_argument("names", nargs="+", metavar="NAME", help="catalog entries to profile, one run each (or package.module:fn, file.py:fn, timm:NAME)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)} (default cpu)")
     parser.add_argument(
         "--mode", default="infer", help=f"one of {', '.join(MODES)}; train = forward + backward + zero_grad per step"
@@ -49,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    names = list(args.names)
+    names = expand_names(args.names)
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise UsageError(f"{', '.join(repeated)} named twice; each entry is one run, so name it once")
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.compare:
         first = results[0]
         for other in results[1:]:
-            stem = f"compare_{first.entry}_vs_{other.entry}_{args.device}_{args.mode}"
+            stem = slug(f"compare_{first.entry}_vs_{other.entry}_{args.device}_{args.mode}")
             saved = save(
                 report_dir,
                 stem,

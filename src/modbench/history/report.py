@@ -6,7 +6,6 @@ Reads results only: every number on the page comes from the history table, every
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from modbench.history.analysis import History
 from modbench.history.detect import Change
 from modbench.output import render
 from modbench.plotting import literal_text, new_figure
+from modbench.text import slug
 
 SHORT_HASH = 8
 REPORT_NAME = "history.md"
@@ -210,15 +210,11 @@ def _plot_names(changes: Sequence[Change]) -> dict[Change, str]:
     used: set[str] = set()
     for change in changes:
         key = change.series
-        name = _slug(f"{key.benchmark}-{key.params}")
+        name = slug(f"{key.benchmark}-{key.params}")
         if name in used:
-            name = _slug(f"{key.benchmark}-{key.params}-{key.machine}-{key.env}")
+            name = slug(f"{key.benchmark}-{key.params}-{key.machine}-{key.env}")
         if name in used:
             name = f"{name}-{change.commit[:SHORT_HASH]}"
         used.add(name)
         names[change] = f"{name}.png"
     return names
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("_")[:150]

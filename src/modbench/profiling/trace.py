@@ -35,7 +35,7 @@ from modbench.paths import writable_dir
 from modbench.profiling.steps import ActiveSteps
 from modbench.profiling.summary import OpStat, op_stats
 from modbench.spec import Settings
-from modbench.text import first_line
+from modbench.text import first_line, slug
 
 KINETO_NOTICE = "USDT:"
 
@@ -84,13 +84,13 @@ class TraceResult:
 
 
 def run_name(entry: str, device: str, mode: str) -> str:
-    """The run folder of one entry profiled on one device in one mode."""
-    return f"{entry}_{device}_{mode}"
+    """The run folder of one entry profiled on one device in one mode (``models/net.py:build`` → ``models_net.py_build``)."""
+    return slug(f"{entry}_{device}_{mode}")
 
 
 def worker_name(entry: str, device: str) -> str:
     """The worker name TensorBoard shows; without dots, since ``.123`` in it would read as a span."""
-    return f"{entry}_{device}".replace(".", "_")
+    return slug(f"{entry}_{device}").replace(".", "_")
 
 
 def profile_target(
