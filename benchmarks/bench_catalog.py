@@ -20,6 +20,7 @@ The suite calls the catalog and ``modbench.metrics`` only (the step that is time
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,10 @@ HEAVY_MODELS = (
     "vit_tiny",
 )
 ALL_ENTRIES = tuple(sorted(LIGHT_ENTRIES + HEAVY_MODELS))
+# A user's own models (``MODBENCH_ASV_MODELS=mypkg.net:build,timm:resnet18``), named as
+# ``modbench measure`` takes them, are benchmarked with the heavy models. They come after the
+# snapshot, so the catalog's indices never move; a commit that cannot resolve them skips them.
+USER_MODELS = tuple(name.strip() for name in os.environ.get("MODBENCH_ASV_MODELS", "").split(",") if name.strip())
 
 # One thread: the least noisy setting on a shared 2-core machine, and the same at every commit.
 THREADS = 1
@@ -137,7 +142,7 @@ class TrainStep:
 class InferHeavy(Infer):
     """``Infer`` for the heavy models: fewer samples, a longer timeout."""
 
-    params = [HEAVY_MODELS]
+    params = [HEAVY_MODELS + USER_MODELS]
     repeat = (3, 8, 4.0)
     timeout = 300
 
@@ -145,7 +150,7 @@ class InferHeavy(Infer):
 class TrainStepHeavy(TrainStep):
     """``TrainStep`` for the heavy models: fewer samples, a longer timeout."""
 
-    params = [HEAVY_MODELS]
+    params = [HEAVY_MODELS + USER_MODELS]
     repeat = (3, 5, 6.0)
     timeout = 300
 
@@ -158,7 +163,7 @@ class Counts:
     tracked by asv is declared in one place; their names (asv's benchmark ids) are the registry's.
     """
 
-    params = [ALL_ENTRIES]
+    params = [ALL_ENTRIES + USER_MODELS]
     param_names = ["entry"]
     timeout = 300
 

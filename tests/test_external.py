@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -183,3 +184,20 @@ def test_a_file_callable_is_profiled_into_a_folder_named_after_it(cli: Cli, tmp_
     assert result.code == 0, result.err
     assert {row["entry"] for row in json.loads(result.out)} == {"models/net.py:build"}
     assert list((tmp_path / "reports" / "traces").iterdir())[0].name == "models_net.py_build_cpu_infer"
+
+
+def test_the_asv_suite_adds_user_models_named_in_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import benchmarks.bench_catalog as suite
+
+    (tmp_path / "net.py").write_text(NET + "\nbuild.example_input = torch.randn(1, 3, 16, 16)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODBENCH_ASV_MODELS", "net.py:build")
+    try:
+        with_user = importlib.reload(suite)
+        assert with_user.Counts.params == [with_user.ALL_ENTRIES + ("net.py:build",)]
+        counts = with_user.Counts()
+        counts.setup("net.py:build")
+        assert counts.track_params("net.py:build") == _api_counts(8, 32)["params"]
+    finally:
+        monkeypatch.delenv("MODBENCH_ASV_MODELS")
+        importlib.reload(suite)
