@@ -136,7 +136,7 @@ def fake_timm(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 
 
 def test_timm_wildcards_expand_and_names_resolve_through_the_package(fake_timm: types.ModuleType) -> None:
-    assert expand_names(["conv2d", "timm:resnet*", "timm:resnet_tiny"]) == ["conv2d", "timm:resnet_tiny", "timm:resnet_wide"]
+    assert expand_names(["conv2d", "timm:resnet*", "timm:resnet_tiny"]) == ["conv2d", "timm:resnet_tiny", "timm:resnet_wide", "timm:resnet_tiny"]
     with pytest.raises(UsageError, match=re.escape("no timm model matches 'effnet*'")):
         expand_names(["timm:effnet*"])
     with pytest.raises(UsageError, match="did you mean resnet_tiny"):

@@ -98,3 +98,14 @@ def test_batch_auto_on_cuda_backs_off_to_a_batch_that_fits() -> None:
     third_of_gpu = torch.cuda.get_device_properties(0).total_memory // 4 // 3
     hungry = Target("hungry", {}, lambda: _Hungry(third_of_gpu), lambda batch: (torch.zeros(batch, 1),))
     assert largest_fitting_batch(hungry, settings, start=4) == 2  # 4 and 3 thirds do not fit, 2 do
+
+
+def test_a_knob_makes_its_own_history_series_and_older_labels_stay() -> None:
+    import pandas as pd
+
+    from modbench.history.store import _params_label
+
+    base = {"entry": "conv2d", "batch": 1, "mode": "infer", "device": "cpu", "dtype": "fp32", "threads": 2, "config": "{}"}
+    old = _params_label(pd.Series(base))
+    assert _params_label(pd.Series({**base, "channels_last": False, "compile": None, "amp": float("nan")})) == old
+    assert "compile=aot_eager" in _params_label(pd.Series({**base, "channels_last": False, "compile": "aot_eager"}))

@@ -259,7 +259,7 @@ def _package_entry(name: str, package: str, model: str) -> ExternalEntry:
 
 
 def expand_names(names: Iterable[str]) -> list[str]:
-    """``names`` with each ``torchvision:`` or ``timm:`` wildcard replaced by the models it matches, in order, each once."""
+    """``names`` with each ``torchvision:`` or ``timm:`` wildcard replaced by the models it matches, in order."""
     expanded: list[str] = []
     for name in names:
         package, _, pattern = name.partition(":")
@@ -270,4 +270,4 @@ def expand_names(names: Iterable[str]) -> list[str]:
             expanded += matches
         else:
             expanded.append(name)
-    return list(dict.fromkeys(expanded))
+    return expanded

@@ -107,7 +107,7 @@ def add_knob_options(parser: argparse.ArgumentParser) -> None:
 
 def selected_names(args: argparse.Namespace) -> list[str]:
     """The entry names asked for (``--all`` = the whole catalog, wildcards of torchvision/timm expanded); none is a usage error."""
-    names = list_entries() if args.all else expand_names(unique(args.names))
+    names = list_entries() if args.all else unique(expand_names(args.names))
     if not names:
         raise UsageError("name at least one catalog entry (or pass --all); `modbench list` shows them")
     return names
