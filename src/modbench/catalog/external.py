@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import hashlib
 import importlib
-import importlib.util
 import inspect
 import os
 import sys
@@ -40,7 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from modbench.catalog.registry import Config, Entry, InputFactory, Inputs, Source, coerce_value
+from modbench.catalog.registry import Config, Entry, InputFactory, Inputs, Source, coerce_value, import_file
 from modbench.errors import UsageError
 from modbench.text import first_line
 
@@ -199,21 +197,7 @@ def _import(name: str, module_name: str) -> ModuleType:
 def _load_file(name: str, path: Path) -> ModuleType:
     if not path.is_file():
         raise UsageError(f"{name}: no file {str(path)!r}; give the path of a .py file, e.g. models/net.py:build")
-    resolved = path.resolve()
-    module_name = f"modbench_user_{resolved.stem}_{hashlib.sha1(str(resolved).encode()).hexdigest()[:10]}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, resolved)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"{name}: {str(path)!r} is not an importable Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        del sys.modules[module_name]
-        raise UsageError(f"loading {str(path)!r} for {name} failed: {type(error).__name__}: {first_line(error)}") from error
-    return module
+    return import_file(path, f"the file of {name}")
 
 
 def model_package(package: str) -> ModuleType:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import importlib.util
 import inspect
 import json
@@ -21,6 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
@@ -245,25 +247,39 @@ def load_plugin(path: str | Path) -> list[str]:
     if not plugin.is_file():
         raise UsageError(f"plugin file {str(plugin)!r} does not exist; pass the path of a .py file")
     before = set(_entries)
-    module_name = f"modbench_plugin_{plugin.stem}_{abs(hash(plugin.resolve()))}"
-    spec = importlib.util.spec_from_file_location(module_name, plugin)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"plugin {str(plugin)!r} is not an importable Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        with contextlib.redirect_stdout(sys.stderr):  # what a plugin prints must not mix into --format json
-            spec.loader.exec_module(module)
-    except Exception as error:
-        raise UsageError(f"plugin {str(plugin)!r} failed to import: {first_line(error)}") from error
-    except SystemExit as error:  # a plugin is imported, not run: its exit must not end modbench silently
-        raise UsageError(
-            f"plugin {str(plugin)!r} called sys.exit({error.code!r}) while being imported; a plugin should only register entries"
-        ) from error
+    import_file(plugin, "plugin", reuse=False)  # loaded again, it registers into whichever registry is current
     added = sorted(set(_entries) - before)
     for name in added:
         _check_example_input(_entries[name], plugin)
     return added
+
+
+def import_file(path: Path, what: str, reuse: bool = True) -> ModuleType:
+    """Import the Python file ``path`` (with ``reuse``: once per resolved path); what it prints goes to stderr.
+
+    ``what`` names the file in the one-line usage error an import that fails becomes.
+    """
+    resolved = path.resolve()
+    module_name = f"modbench_{what.replace(' ', '_')}_{resolved.stem}_{hashlib.sha1(str(resolved).encode()).hexdigest()[:10]}"
+    if reuse and module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, resolved)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"{what} {str(path)!r} is not an importable Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # what a user's file prints must not mix into --format json
+            spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[module_name]
+        raise UsageError(f"{what} {str(path)!r} failed to import: {type(error).__name__}: {first_line(error)}") from error
+    except SystemExit as error:  # the file is imported, not run: its exit must not end modbench silently
+        del sys.modules[module_name]
+        raise UsageError(
+            f"{what} {str(path)!r} called sys.exit({error.code!r}) while being imported; it should only define models or register entries"
+        ) from error
+    return module
 
 
 def _check_example_input(entry: Entry, plugin: Path) -> None:
