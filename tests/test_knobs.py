@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ import torch
 from modbench.metrics.batch_search import decay_batch_step, largest_fitting_batch
 from modbench.metrics.target import Target, entry_target
 from modbench.metrics.variants import Autocast
-from modbench.records import Record
+from modbench.records import Record, RecordKey
 from modbench.spec import Settings
 from tests.conftest import CliResult
 
@@ -101,11 +102,9 @@ def test_batch_auto_on_cuda_backs_off_to_a_batch_that_fits() -> None:
 
 
 def test_a_knob_makes_its_own_history_series_and_older_labels_stay() -> None:
-    import pandas as pd
-
-    from modbench.history.store import _params_label
-
-    base = {"entry": "conv2d", "batch": 1, "mode": "infer", "device": "cpu", "dtype": "fp32", "threads": 2, "config": "{}"}
-    old = _params_label(pd.Series(base))
-    assert _params_label(pd.Series({**base, "channels_last": False, "compile": None, "amp": float("nan")})) == old
-    assert "compile=aot_eager" in _params_label(pd.Series({**base, "channels_last": False, "compile": "aot_eager"}))
+    base = RecordKey(entry="conv2d", config="{}", batch=1, device="cpu", dtype="fp32", mode="infer", threads=2)
+    assert base.series_label() == "entry=conv2d, batch=1, mode=infer, device=cpu, dtype=fp32, threads=2, config={}"
+    compiled = replace(base, compile="aot_eager", channels_last=True)
+    assert compiled.series_label() == (
+        "entry=conv2d, batch=1, mode=infer, device=cpu, dtype=fp32, threads=2, channels_last=True, compile=aot_eager, config={}"
+    )

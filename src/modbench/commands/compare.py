@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(f"modbench: {note}" for note in notes), file=sys.stderr)
         print(render(rows, args.format))
     else:
-        print("\n".join(notes))
+        print("\n".join(notes) + "\n")
         # Format each value before the table is built: a column mixing counts and times would
         # otherwise become floats, and a MAC count would print as 1.465e+07.
         print(render([{k: format_cell(v) for k, v in row.items()} for row in rows], args.format))

@@ -38,10 +38,7 @@ def largest_fitting_batch(target: Target, settings: Settings, start: int = AUTO_
     while batch > 0:
         try:
             module, inputs = placed(target.build(), target.make_inputs(batch), "cuda", DTYPES[settings.dtype])
-            module, inputs, _ = with_knobs(
-                module, inputs, device="cuda", mode=settings.mode, input_grad=target.input_grad,
-                channels_last=settings.channels_last, compile_mode=None, amp=settings.amp,
-            )
+            module, inputs, _ = with_knobs(module, inputs, settings, target.input_grad, compile=False)
             first_step_seconds(module, inputs, "cuda", settings.mode, target.input_grad)
             return batch
         except torch.OutOfMemoryError:

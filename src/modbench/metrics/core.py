@@ -54,10 +54,7 @@ def measure_spec(spec: Spec) -> Record:
             record.buffers = counts.buffers
             record.param_bytes = counts.param_bytes
         if {"latency", "memory"} & set(settings.metrics):  # counts do not run under the knobs, and compiling costs
-            module, inputs, record.compile_s = with_knobs(
-                module, inputs, device=settings.device, mode=settings.mode, input_grad=input_grad,
-                channels_last=settings.channels_last, compile_mode=settings.compile, amp=settings.amp,
-            )
+            module, inputs, record.compile_s = with_knobs(module, inputs, settings, input_grad)
         if "latency" in settings.metrics:
             record.latency, reading = shared_sentinel(settings.threads).guarded(lambda: time_step(
                 module, inputs, settings.mode, settings.device, settings.threads, settings.quick, input_grad

@@ -133,10 +133,7 @@ def measure_pair(pair: PairSpec) -> list[Record]:
         for spec in pair.specs:
             target = spec.target()
             module, inputs = placed(*target.checked_build(spec.batch), settings.device, DTYPES[settings.dtype])
-            module, inputs, compile_s = with_knobs(
-                module, inputs, device=settings.device, mode=settings.mode, input_grad=target.input_grad,
-                channels_last=settings.channels_last, compile_mode=settings.compile, amp=settings.amp,
-            )
+            module, inputs, compile_s = with_knobs(module, inputs, settings, target.input_grad)
             sides.append(TimedModule(spec.key.entry, module, inputs, target.input_grad))
             compile_times.append(compile_s)
         timing, reading = shared_sentinel(settings.threads).guarded(

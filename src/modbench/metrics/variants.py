@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -28,6 +28,9 @@ from torch import nn
 from modbench.errors import UsageError
 from modbench.metrics.state import preserved_state
 from modbench.metrics.steps import Inputs, make_step, step_inputs, synchronize
+
+if TYPE_CHECKING:  # the settings module imports this one's choices
+    from modbench.spec import Settings
 
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "aot_eager")
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -59,23 +62,26 @@ class Autocast(nn.Module):
 
 
 def with_knobs(
-    module: nn.Module, inputs: Inputs, *, device: str, mode: str, input_grad: bool,
-    channels_last: bool = False, compile_mode: str | None = None, amp: str | None = None,
+    module: nn.Module, inputs: Inputs, settings: Settings, input_grad: bool, compile: bool = True,
 ) -> tuple[nn.Module, Inputs, float | None]:
-    """``module`` and ``inputs`` (already placed) with the knobs applied, and the seconds the first, compiling step took."""
+    """``module`` and ``inputs`` (already placed) under ``settings``' knobs, and the seconds the first, compiling step took.
+
+    ``compile=False`` leaves torch.compile out (the batch search only needs to know what fits).
+    """
+    device, mode = settings.device, settings.mode
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True
-    if channels_last:
+    if settings.channels_last:
         module = module.to(memory_format=torch.channels_last)
         inputs = tuple(t.contiguous(memory_format=torch.channels_last) if t.dim() == 4 else t for t in inputs)
-    if amp is not None:
-        module = Autocast(module, device, AMP_DTYPES[amp])
-    if compile_mode is None:
+    if settings.amp is not None:
+        module = Autocast(module, device, AMP_DTYPES[settings.amp])
+    if settings.compile is None or not compile:
         return module, inputs, None
-    if compile_mode == "aot_eager":
+    if settings.compile == "aot_eager":
         compiled = torch.compile(module, backend="aot_eager")
     else:
-        compiled = torch.compile(module, mode=compile_mode)
+        compiled = torch.compile(module, mode=settings.compile)
     return compiled, inputs, first_step_seconds(compiled, inputs, device, mode, input_grad)
 
 
