@@ -201,3 +201,4 @@ def test_the_asv_suite_adds_user_models_named_in_the_environment(tmp_path: Path,
     finally:
         monkeypatch.delenv("MODBENCH_ASV_MODELS")
         importlib.reload(suite)
+

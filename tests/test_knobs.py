@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
 
+from modbench.errors import UsageError
 from modbench.metrics.batch_search import decay_batch_step, largest_fitting_batch
 from modbench.metrics.target import Target, entry_target
 from modbench.metrics.variants import Autocast
@@ -56,7 +58,7 @@ def test_autocast_wrapper_runs_the_forward_at_bf16_with_fp32_weights() -> None:
     [
         (("--amp", "bf16", "--dtype", "bf16"), "drop --dtype bf16"),
         (("--amp", "fp8"), "unknown --amp precision 'fp8'"),
-        (("--compile", "fast"), "unknown --compile mode 'fast'"),
+        (("--compile", "fast"), "--compile 'fast' is not a mode"),
         (("--batch", "auto"), "--batch auto needs --device cuda"),
     ],
 )
@@ -108,3 +110,24 @@ def test_a_knob_makes_its_own_history_series_and_older_labels_stay() -> None:
     assert compiled.series_label() == (
         "entry=conv2d, batch=1, mode=infer, device=cpu, dtype=fp32, threads=2, channels_last=True, compile=aot_eager, config={}"
     )
+
+
+def test_a_name_after_a_bare_compile_is_read_as_its_mode_and_the_error_says_so(cli: Cli) -> None:
+    result = cli("measure", "--compile", "conv2d", "--metrics", "params")
+    assert result.code == 2 and "put the names before it" in result.err and len(result.err.strip().splitlines()) == 1, result
+
+
+def test_a_compared_pair_is_timed_under_the_knobs_and_its_keys_say_so(cli: Cli, tmp_path: Path) -> None:
+    result = cli("compare", "relu", "swish", "--set", "channels=4", "--hw", "8", "--metrics", "latency", "--quick", "--threads", "1",
+                 "--compile", "aot_eager", "--channels-last", "--results-dir", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.err
+    relu, swish = json.loads(result.out)["records"]
+    assert relu["pair"] == swish["pair"] is not None
+    for record in (relu, swish):
+        assert (record["compile"], record["channels_last"]) == ("aot_eager", True)
+        assert record["compile_s"] > 0 and record["latency_ms"] > 0
+
+
+def test_the_api_refuses_an_unknown_compile_mode() -> None:
+    with pytest.raises(UsageError, match="unknown --compile mode 'fast'"):
+        Settings(compile="fast")

@@ -105,6 +105,15 @@ def add_knob_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_compile_option(args: argparse.Namespace) -> None:
+    """``--compile`` takes an optional MODE, so ``--compile conv2d`` reads the entry as the mode: say so."""
+    if args.compile is not None and args.compile not in COMPILE_MODES:
+        raise UsageError(
+            f"--compile {args.compile!r} is not a mode ({', '.join(COMPILE_MODES)}); --compile takes an optional MODE, "
+            f"so put the names before it or give the mode, e.g. --compile default {args.compile}"
+        )
+
+
 def selected_names(args: argparse.Namespace) -> list[str]:
     """The entry names asked for (``--all`` = the whole catalog, wildcards of torchvision/timm expanded); none is a usage error."""
     names = list_entries() if args.all else unique(expand_names(args.names))
@@ -126,6 +135,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
     Without ``--batch`` they are measured at ``default_batch``; ``paired``: compared, so timed
     in interleaved rounds at each batch and mode.
     """
+    check_compile_option(args)
     return run_measurements(
         specs,
         batches=parse_batches(args.batch, default_batch),
@@ -191,6 +201,7 @@ def _say(line: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_compile_option(args)
     if args.depth is not None and not args.by_module:
         raise UsageError("--depth sets the depth of the --by-module tree; add --by-module")
     if args.by_module:

@@ -43,7 +43,7 @@ def add_columns_option(parser: argparse.ArgumentParser, default: Sequence[str]) 
     """``--columns a,b,c``: which columns the table and Markdown formats show, in order."""
     parser.add_argument(
         "--columns", metavar="NAMES",
-        help=f"table columns, comma-separated (default {','.join(default)}; empty ones are left out, and a table "
+        help=f"table columns, comma-separated (default {', '.join(default)}; empty ones are left out, and a table "
         "wider than the terminal drops its last ones); json and csv always print every field",
     )
 
