@@ -53,7 +53,7 @@ class FakeMachine:
 
 def sentinel(durations: list[float], other_cores: float = 0.0, threads: int = 1, retries: int = 2) -> tuple[Sentinel, FakeMachine]:
     machine = FakeMachine(iter(durations), other_cores)
-    return Sentinel(threads, workload=machine.workload, clock=machine.clock, proc=machine, retries=retries), machine
+    return Sentinel(threads, workload=machine.workload, clock=machine.clock, proc=machine, retries=retries, warmup=0), machine
 
 
 def busy_measure(machine: FakeMachine, seconds: float = 1.0) -> float:
@@ -71,6 +71,13 @@ def test_the_reference_is_the_calibration_median_and_a_faster_check_median_lower
     assert probe.calibrate() == pytest.approx(1.2)  # the one lucky 0.5 does not become the reference
     assert probe.slowdown() == pytest.approx(0.0)  # the check's median 0.9 is now the fastest median seen
     assert probe.reference_s == pytest.approx(0.9)
+
+
+def test_the_warm_up_runs_before_each_timing_are_not_timed() -> None:
+    machine = FakeMachine(iter([9.0, 9.0] + QUIET + [9.0, 9.0] + [1.1] * CHECK))
+    probe = Sentinel(1, workload=machine.workload, clock=machine.clock, proc=machine, warmup=2)
+    assert probe.calibrate() == pytest.approx(1.0)
+    assert probe.slowdown() == pytest.approx(0.1)
 
 
 def test_one_slow_timing_in_a_check_does_not_make_it_noisy() -> None:

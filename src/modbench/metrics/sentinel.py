@@ -10,7 +10,10 @@ large copy, memory-bound) timed at the same thread count as the measurement:
 * just before and just after each measurement, several times; its **slowdown** is the slower
   check's median against the reference (0.0: as fast as quiet; 0.3: 30 % slower).
 
-Reference and checks are both medians: a reference taken as the fastest single timing would set
+Each timing follows :data:`WARMUP_REPEATS` untimed runs of the workload: right after a
+measurement its first runs are slower (caches and the thread pool hold the measurement's state),
+by 20 % and more here, which would otherwise mark every measurement noisy. Reference and checks
+are both medians: a reference taken as the fastest single timing would set
 a lucky outlier against a typical check, and on a 2-vCPU virtual machine, where a two-thread
 region now and then waits for a descheduled vCPU, that flags quiet measurements as noisy.
 
@@ -48,6 +51,7 @@ NOISE_THRESHOLD = 0.15
 DEFAULT_RETRIES = 2
 REFERENCE_REPEATS = 7
 CHECK_REPEATS = 5
+WARMUP_REPEATS = 3
 # How much of a core other work may use beyond the cores left free before pinned threads contend.
 CORE_SLACK = 0.5
 
@@ -216,6 +220,7 @@ class Sentinel:
         proc: ProcReader | None = None,
         threshold: float = NOISE_THRESHOLD,
         retries: int = DEFAULT_RETRIES,
+        warmup: int = WARMUP_REPEATS,
     ) -> None:
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
@@ -227,6 +232,7 @@ class Sentinel:
         self.proc = proc or SystemProc()
         self.threshold = threshold
         self.retries = retries
+        self.warmup = warmup
         self.reference_s = math.inf
 
     def calibrate(self, repeats: int = REFERENCE_REPEATS) -> float:
@@ -278,6 +284,8 @@ class Sentinel:
 
     def _time(self, repeats: int) -> float:
         """The median of ``repeats`` timings of the workload; a median faster than the reference lowers it."""
+        for _ in range(self.warmup):
+            self.workload()
         times = []
         for _ in range(repeats):
             start = self.clock()
