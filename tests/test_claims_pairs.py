@@ -16,16 +16,21 @@ import pytest
 from modbench.claims.check import PairRequest, Plan, Request, build_specs, claim_plan, merge_pairs
 from modbench.claims.estimates import latency_ratio
 from modbench.claims.expect import at_most
-from modbench.claims.lookup import Results, side_config
+from modbench.claims import all_claims
+from modbench.claims.lookup import Results, side_config, side_key
 from modbench.claims.schema import Claim, Comparison, Side, context, vote
 from modbench.claims.sources import SEED_003
+from modbench.claims.sweeps import BATCH_CURVES
 from modbench.claims.verdict import judge
+from modbench.commands.report import report_plan
 from modbench.metrics.pairs import PairSpec, members, unfinished
+from modbench.report.tables import batch_curve_ratios
 from modbench.results import RunLog, RunWriter, read_run
 from modbench.run import execute
 from modbench.run.session import resume_run
 from modbench.spec import EntrySpec, Settings, Spec
 from modbench.stats import paired_ratio, unpaired_ratio
+from modbench.text import format_interval
 from tests.claim_rows import result_set
 
 BASE = Side.of("conv2d", in_channels=8, out_channels=8, hw=8)
@@ -203,3 +208,24 @@ def test_a_pair_missing_one_members_record_is_not_done(interrupted_member: int) 
     records = [dataclasses.replace(r, key=dataclasses.replace(r.key, threads=1)) for r in result_set(rows)]
     assert unfinished([pair], records) == []
     assert unfinished([pair], records[:interrupted_member] + records[interrupted_member + 1:]) == [pair]
+
+
+def test_the_report_times_each_batch_size_of_a_curve_as_one_pair() -> None:
+    plan = report_plan(all_claims(), quick=False)
+    for curve in BATCH_CURVES:
+        for batch in curve.batches:
+            keys = {(s.entry, side_key(s), batch, s.mode) for s in (side.at(batch) for side in curve.sides)}
+            assert any(keys <= pair.keys for pair in plan.pairs), (curve.title, batch)
+
+
+def test_batch_curves_show_the_paired_ratio_with_its_interval() -> None:
+    curve = BATCH_CURVES[0]
+    ghost, conv = (side.at(2) for side in curve.sides)
+    rows = [dict(rounds_row(conv, "c", BASE_WITH_FAST), batch=2), dict(rounds_row(ghost, "c", FAST_WITH_BASE), batch=2, noisy=True)]
+    table = batch_curve_ratios(Results(result_set(rows)), "cpu")
+    [row] = table[(table["curve"] == curve.title) & (table["batch"] == 2)].to_dict("records")
+    expected = paired_ratio([r / 1e3 for r in BASE_WITH_FAST], [r / 1e3 for r in FAST_WITH_BASE])  # to the first side, ghost
+    assert row["ratio"] == f"{curve.labels[1]} / {curve.labels[0]}"
+    assert row["latency ratio"] == expected.ratio and row["interval"] == format_interval(expected.low, expected.high)
+    assert row["estimate"] == "paired" and row["noise"] == "noisy"
+    assert table[table["batch"] == 1]["interval"].eq("").all()  # not measured: a gap, not a guess

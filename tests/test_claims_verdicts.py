@@ -76,7 +76,7 @@ def test_cost_and_hardware_are_separate_words() -> None:
     ]
     verdict = verdict_of(claim(fewer_macs, FASTER), rows)
     assert (verdict.cost, verdict.hardware) == ("holds", "refuted")
-    assert verdict.headline == "holds on counts; on cpu refuted"
+    assert verdict.headline == "holds on counts; latency on cpu refuted"
     assert "MACs ratio 0.1" in verdict.summary and "latency ratio 2" in verdict.summary
 
 
@@ -127,7 +127,7 @@ def test_latency_interval_straddling_the_bound_is_undecided_and_says_so() -> Non
     assert check.outcome == "undecided" and check.votes
     assert check.low is not None and check.high is not None and check.low < 0.95 < check.high
     assert "straddles" in (check.note or "")
-    assert verdict.headline == "holds on counts; on cpu undecided"
+    assert verdict.headline == "holds on counts; latency on cpu undecided"
 
 
 def test_latency_from_raw_samples_uses_their_interval() -> None:

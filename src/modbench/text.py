@@ -31,3 +31,10 @@ def format_number(value: float) -> str:
 def slug(text: str) -> str:
     """``text`` as a file or folder name: runs of anything but letters, digits and ``._=-`` become ``_``."""
     return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("_")[:150]
+
+
+def format_interval(low: float | None, high: float | None) -> str:
+    """``0.48–0.52``: a confidence interval as the report prints it (empty when there is none)."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return ""
+    return f"{format_number(low)}–{format_number(high)}"

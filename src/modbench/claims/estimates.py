@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from modbench.claims.lookup import Measured, Results, ratio
 from modbench.claims.schema import Side
 from modbench.metrics.pairs import paired_estimate
+from modbench.metrics.sentinel import noise_mark
 from modbench.stats import RatioEstimate, unpaired_ratio
 
 MIN_RUNS = 3
@@ -43,6 +44,13 @@ class LatencyRatio:
         """Whether the noise sentinel saw load while either side was timed."""
         return self.candidate.noisy or self.baseline.noisy
 
+    @property
+    def slowdown(self) -> float | None:
+        """The sentinel's larger slowdown of the two sides (``None`` when neither side's was read)."""
+        values = [m.record.sentinel_slowdown for m in (self.candidate, self.baseline) if m.record is not None]
+        known = [value for value in values if value is not None]
+        return max(known) if known else None
+
 
 def latency_ratio(results: Results, candidate: Side, baseline: Side, device: str) -> tuple[LatencyRatio | None, str | None]:
     """(the candidate / baseline latency ratio on ``device``, None), or (None, why it is missing).
@@ -61,6 +69,14 @@ def latency_ratio(results: Results, candidate: Side, baseline: Side, device: str
         if found_baseline is None:
             return None, why
     return LatencyRatio(found_candidate, found_baseline, latency_estimate(found_candidate, found_baseline)), None
+
+
+def latency_noise(results: Results, side: Side, device: str) -> str:
+    """The noise mark of a side's latency on ``device`` (its latest record), for an exhibit's row; empty when clean."""
+    found, _ = results.value(side, "latency_ms", device)
+    if found is None or found.record is None:
+        return ""
+    return noise_mark(found.record.noisy, found.record.sentinel_slowdown)
 
 
 def latency_estimate(candidate: Measured, baseline: Measured) -> RatioEstimate | None:

@@ -25,6 +25,7 @@ from modbench.metrics.registry import COLUMN_SOURCES
 from modbench.output import format_number
 from modbench.resultset import ResultSet
 from modbench.stats import decide
+from modbench.text import format_interval
 
 VERDICTS = ("holds", "refuted", "mixed", "undecided", "unmeasured", "not claimed", "out of scope")
 """Either verdict's words; ``not claimed``: the source claims nothing this aspect could judge."""
@@ -88,12 +89,24 @@ class ClaimVerdict:
     exhibits: tuple[Exhibit, ...] = ()
 
     @property
+    def hardware_label(self) -> str:
+        """What the verdict on this hardware rests on, and where: ``latency on cpu``, ``memory on cpu``, ``on cpu``."""
+        kinds = {"latency" if _timed(c.metric) else "memory" for c in self.checks if c.votes and c.aspect == "hardware"}
+        return " ".join([" and ".join(sorted(kinds)), f"on {self.device}"]).strip()
+
+    @property
+    def under_load(self) -> bool:
+        """Whether a voting latency check rests on a side the noise sentinel saw timed under load."""
+        return any(c.noisy for c in self.checks if c.votes and c.aspect == "hardware")
+
+    @property
     def headline(self) -> str:
-        """``holds on counts; latency undecided``: both verdicts in one line."""
+        """``holds on counts; latency on cpu undecided``: both verdicts in one line, and whether the latency was noisy."""
         if self.cost == "out of scope":
             return "out of scope"
         hardware = "nothing claimed" if self.hardware == "not claimed" else self.hardware
-        return f"{self.cost} on counts; on {self.device} {hardware}"
+        load = "; latency measured under load" if self.under_load else ""
+        return f"{self.cost} on counts; {self.hardware_label} {hardware}{load}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the claim's source, both verdicts, each check's numbers, and the exhibits' rows."""
@@ -104,6 +117,8 @@ class ClaimVerdict:
             "statement": claim.statement,
             "cost": self.cost,
             "hardware": self.hardware,
+            "headline": self.headline,
+            "under_load": self.under_load,
             "device": self.device,
             "summary": self.summary,
             "seed": asdict(claim.seed) if claim.seed is not None else None,
@@ -117,6 +132,11 @@ class ClaimVerdict:
             "checks": [_json_ready(asdict(check)) for check in self.checks],
             "exhibits": {e.key: [_json_ready(dict(row)) for row in e.rows] for e in self.exhibits},
         }
+
+
+def _timed(metric: str) -> bool:
+    """Whether a column comes from a timing (latency, throughput, achieved GFLOP/s), which load can slow."""
+    return "latency" in COLUMN_SOURCES.get(metric, ())
 
 
 def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
@@ -151,10 +171,9 @@ def _interval_fields(compared: LatencyRatio) -> dict[str, Any]:
 
 
 def noise_words(compared: LatencyRatio) -> str:
-    """What the sentinel saw on either side, in words: ``sentinel 32 % slower than quiet``."""
-    slowdowns = [m.record.sentinel_slowdown for m in (compared.candidate, compared.baseline)
-                 if m.noisy and m.record is not None and m.record.sentinel_slowdown is not None]
-    return f"sentinel up to {max(slowdowns):.0%} slower than quiet" if slowdowns else "the noise sentinel saw other work"
+    """What the sentinel saw around the two sides, in words: ``sentinel up to 32 % slower than quiet``."""
+    slowdown = compared.slowdown
+    return f"sentinel up to {slowdown:.0%} slower than quiet" if slowdown is not None else "the noise sentinel saw other work"
 
 
 def _latency_outcome(expect: Expect, compared: LatencyRatio, target: float) -> tuple[str, dict[str, Any]]:
@@ -170,7 +189,7 @@ def _latency_outcome(expect: Expect, compared: LatencyRatio, target: float) -> t
     outcome = decide(estimate, target, below=expect.kind == "at_most")
     kind = "paired interval" if estimate.paired else "unpaired interval"
     if outcome == "undecided":
-        notes.insert(0, f"{kind} {format_number(estimate.low)}–{format_number(estimate.high)} straddles {format_number(target)}")
+        notes.insert(0, f"{kind} {format_interval(estimate.low, estimate.high)} straddles {format_number(target)}")
     if notes:
         fields["note"] = "; ".join(notes)
     return outcome, fields
@@ -218,7 +237,7 @@ def judge_check(claim: Claim, comparison: Comparison, check: Check, results: Res
         measured = compared.ratio
     else:
         measured = ratio(candidate.value, baseline.value) if baseline is not None else candidate.value
-        if "latency" in COLUMN_SOURCES.get(check.metric, ()):
+        if _timed(check.metric):
             common["noisy"] = candidate.noisy or (baseline is not None and baseline.noisy)
     agrees = None if check.expect is None or expected is None else check.expect.agrees(measured, expected)
     if not check.votes:
@@ -330,6 +349,9 @@ def summarise(checks: Sequence[CheckResult]) -> str:
             open_ = len(group) - len(decided)
             verdict += f" ({held}/{len(decided)} hold" + (f", {open_} open)" if open_ else ")")
         expected = group[0].expected_text if len({c.expected_text for c in group}) == 1 else "a value per comparison"
+        noisy = sum(bool(c.noisy) for c in group)
+        if noisy:
+            verdict += f", {noisy} of {len(group)} timed under load" if len(group) > 1 else ", timed under load"
         parts.append(f"{label}{span} (expected {expected}): {verdict}")
     voted = {c.label for c in voting}
     shown = [c for c in checks if not c.votes and c.metric == "latency_ms" and c.measured is not None and c.label not in voted]

@@ -21,6 +21,7 @@ from modbench.commands.options import add_cluster_option, add_format_option, par
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.sentinel import noise_warning
 from modbench.output import render
 from modbench.paths import path_argument
 from modbench.results import DEFAULT_RESULTS_DIR
@@ -65,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if not len(saved):
             raise UsageError(f"{args.source} holds no measurements; pass a run file or directory that modbench claims or report wrote")
         verdicts = judge(claims, saved, args.device, run_probes(claims))
+        warning = noise_warning(list(saved))
+        if warning:
+            print(f"modbench: warning: {warning}", file=sys.stderr)
     else:
         checked = check_claims(
             claims,

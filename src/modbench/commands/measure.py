@@ -159,8 +159,11 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
     )
 
 
-def report_outcome(outcome: RunOutcome) -> int:
+def report_outcome(outcome: RunOutcome, noise: bool = True) -> int:
     """Name every failure on stderr, say where the run is saved, and return the exit status.
+
+    ``noise``: warn about the measurements taken under load (``modbench report`` warns once,
+    about every record its report shows, instead).
 
     1 when a measurement failed or the run file could not be written (a full disk: the records
     before it are kept, and the table shows the unsaved one too), 130 when interrupted.
@@ -173,7 +176,7 @@ def report_outcome(outcome: RunOutcome) -> int:
             _say(f"modbench: warning: {record.key.entry} (batch {record.key.batch}, {record.key.mode}): "
                  f"{', '.join(record.unpriced_ops)} ran on real tensors but no price is known, so MACs and FLOPs "
                  "leave that work out (see unsupported_ops)")
-    warning = noise_warning(outcome.records)
+    warning = noise_warning(outcome.records) if noise else None
     if warning:
         _say(f"modbench: warning: {warning}")
     if outcome.path is not None and outcome.write_error is None:

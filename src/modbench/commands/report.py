@@ -29,6 +29,7 @@ from modbench.commands.options import add_cluster_option, positive_int
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.sentinel import noise_warning
 from modbench.output import render
 from modbench.paths import path_argument, writable_dir
 from modbench.report.build import judge_devices, write_report
@@ -105,7 +106,7 @@ def measure(args: argparse.Namespace) -> int:
         "progress": progress_for(sys.stderr),
     }
     outcome = run_plans(plan, **options)
-    status = report_outcome(outcome)
+    status = report_outcome(outcome, noise=False)  # warned once, about the whole report, by run()
     if outcome.interrupted:
         return 130
     info = RunInfo(
@@ -148,5 +149,8 @@ def run(args: argparse.Namespace) -> int:
         for i, v in enumerate(next(iter(verdicts.values())))
     ]
     print(render(rows, "table"))
+    warning = noise_warning(list(measured))
+    if warning:
+        print(f"modbench: warning: {warning}", file=sys.stderr)
     print(f"modbench: wrote {len(paths)} files to {args.out}/ (open {args.out / 'report.html'})", file=sys.stderr)
     return status

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -313,18 +313,38 @@ def shared_sentinel(threads: int) -> Sentinel:
     return _SHARED[threads]
 
 
+def under_load(records: Iterable[Record]) -> tuple[int, int]:
+    """(how many, of how many): the ``ok`` records with a latency, and those of them marked noisy.
+
+    The report's header, its CLI warning and every command's warning count the same way.
+    """
+    timed = [record for record in records if record.ok and record.latency is not None]
+    return sum(bool(record.noisy) for record in timed), len(timed)
+
+
+def load_count(records: Iterable[Record]) -> str:
+    """``2 of 40 latency measurements taken under load``: the count the report's header and the CLI's warning print."""
+    noisy, timed = under_load(records)
+    return f"{noisy} of {timed} latency measurements taken under load"
+
+
+def noise_mark(noisy: bool | None, slowdown: float | None = None) -> str:
+    """How a table marks a row timed under load: ``noisy (sentinel +32 %)``; empty for a clean or untimed row."""
+    if not noisy:
+        return ""
+    return "noisy" + (f" (sentinel {slowdown:+.0%})" if slowdown is not None else "")
+
+
 def noise_warning(records: Sequence[Record]) -> str | None:
     """One line for the CLI when any record's latency was taken under load: how many, the worst, and advice."""
-    timed = [record for record in records if record.ok and record.latency is not None]
-    noisy = [record for record in timed if record.noisy]
+    noisy = [record for record in records if record.ok and record.latency is not None and record.noisy]
     if not noisy:
         return None
     worst = max(noisy, key=lambda record: record.sentinel_slowdown or 0.0)
     busy = [record.other_cores_busy for record in noisy if record.other_cores_busy is not None]
     cpus = os.cpu_count() or 1
     threads = max(record.key.threads for record in noisy)
-    line = (f"{len(noisy)} of {len(timed)} latency measurement(s) taken under load, marked noisy "
-            f"(sentinel up to {worst.sentinel_slowdown or 0.0:.0%} slower than quiet")
+    line = f"{load_count(records)}, marked noisy (sentinel up to {worst.sentinel_slowdown or 0.0:.0%} slower than quiet"
     line += f", other work on up to {max(busy):.1f} of {cpus} cores)" if busy else ")"
     free = math.floor(cpus - max(busy, default=0.0) + CORE_SLACK)
     if busy and 1 <= free < threads:

@@ -7,7 +7,6 @@ names) and every check with how it could fail or why it does not vote.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,9 +16,10 @@ from modbench.claims.rules import rule_lines
 from modbench.claims.schema import Exhibit
 from modbench.claims.sources import SOURCES_DOC
 from modbench.claims.verdict import ClaimVerdict
-from modbench.output import format_number
+from modbench.metrics.sentinel import noise_mark
 from modbench.report import plots
 from modbench.report.document import Block, Bullets, Heading, Plot, Quote, Table, Text
+from modbench.text import format_interval
 
 PLOTS: dict[str, Callable[[pd.DataFrame, str], bytes | None]] = {
     "ratios": lambda frame, device: plots.ghost_sweep(frame, [device]),
@@ -30,16 +30,15 @@ PLOTS: dict[str, Callable[[pd.DataFrame, str], bytes | None]] = {
 
 
 def verdict_words(verdict: ClaimVerdict) -> str:
-    """``cost **holds**, on cpu **undecided**`` (or that the claim is out of scope)."""
+    """``cost **holds**, latency on cpu **undecided**`` (or that the claim is out of scope), and when the latency was noisy."""
     if verdict.cost == "out of scope":
         return "**out of scope**"
-    return f"cost **{verdict.cost}**, on {verdict.device} **{verdict.hardware}**"
+    return f"cost **{verdict.cost}**, {_hardware_words(verdict)}"
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
-        return ""
-    return f"{format_number(low)}–{format_number(high)}"
+def _hardware_words(verdict: ClaimVerdict) -> str:
+    load = " (latency measured under load)" if verdict.under_load else ""
+    return f"{verdict.hardware_label} **{verdict.hardware}**{load}"
 
 
 def check_table(verdict: ClaimVerdict) -> pd.DataFrame:
@@ -52,10 +51,11 @@ def check_table(verdict: ClaimVerdict) -> pd.DataFrame:
             "candidate": c.candidate,
             "baseline": c.baseline,
             "measured": c.measured,
-            "interval": _interval(c.low, c.high),
+            "interval": format_interval(c.low, c.high),
             "expected": c.expected_text,
             "outcome": c.outcome if c.votes else ("" if c.agrees is None else ("agrees" if c.agrees else "disagrees")),
             "refuted if / why it does not vote": c.why,
+            "noise": noise_mark(c.noisy),
             "note": c.note or "",
         }
         for c in verdict.checks
@@ -122,6 +122,6 @@ def toc_lines(verdicts: dict[str, Sequence[ClaimVerdict]]) -> tuple[str, ...]:
     lines = []
     for claim_id, claim_verdicts in by_claim.items():
         claim = claim_verdicts[0].claim
-        words: list[Any] = [verdict_words(claim_verdicts[0])] + [f"on {v.device} **{v.hardware}**" for v in claim_verdicts[1:] if v.cost != "out of scope"]
+        words: list[Any] = [verdict_words(claim_verdicts[0])] + [_hardware_words(v) for v in claim_verdicts[1:] if v.cost != "out of scope"]
         lines.append(f"[{claim.number}. {claim.statement}](#{claim_id}): {', '.join(words)}")
     return tuple(lines)

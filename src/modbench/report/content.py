@@ -14,6 +14,7 @@ import pandas as pd
 from modbench.claims.expect import WORDS
 from modbench.claims.lookup import Results
 from modbench.claims.verdict import VERDICT_RULE, ClaimVerdict
+from modbench.metrics.sentinel import NOISE_THRESHOLD, load_count
 from modbench.report import plots, tables
 from modbench.report.claim_sections import claim_section, sweep_tails, toc_lines, verdict_words
 from modbench.report.document import Block, Bullets, Document, Heading, Plot, Table, Text
@@ -36,6 +37,15 @@ def _environment_lines(store: Results, devices: Sequence[str]) -> list[str]:
                 f"`{str(env.get('git_commit'))[:12]}`, machine `{env.get('machine_id')}`; measured {env.get('measured')}"
             )
     return lines
+
+
+def noise_line(store: Results) -> str:
+    """The header's count of measurements taken under load, and how they are marked."""
+    return (
+        f"**Noise**: {load_count(store.results)}; each is marked `noisy` in the tables (the noise sentinel, timed "
+        f"around every measurement, ran more than {NOISE_THRESHOLD:.0%} slower than the run's quiet reference, or "
+        "other work left fewer cores free than threads pinned), and a verdict resting on one says so."
+    )
 
 
 def _run_lines(infos: Sequence[RunInfo]) -> list[str]:
@@ -69,7 +79,7 @@ def claims_document(
         Heading("Contents", 2, "contents"),
         Bullets(toc_lines(dict(verdicts))),
         Heading("Where and how", 2, "where"),
-        Bullets(tuple(_run_lines(infos) + _environment_lines(store, devices))),
+        Bullets(tuple(_run_lines(infos) + _environment_lines(store, devices) + [noise_line(store)])),
     )
     if "cuda" not in devices:
         document.add(
@@ -100,6 +110,11 @@ def claims_document(
         document.add(
             Plot(f"flops_vs_latency_{device}", plots.flops_vs_latency(catalog, device), f"FLOPs vs latency over the whole catalog ({device})"),
             Plot(f"batch_curves_{device}", plots.batch_curves(tables.batch_curve_tables(store, device), device), f"Batch-size curves ({device})"),
+            Table(
+                tables.batch_curve_ratios(store, device),
+                f"Batch-size curves ({device}): each side's latency against the curve's first side, at each batch size "
+                "timed together in interleaved rounds (paired: the median per-round ratio and its 95 % interval)",
+            ),
         )
     by_claim: dict[str, list[ClaimVerdict]] = {}
     for device in devices:
@@ -158,7 +173,7 @@ def catalog_document(catalog: pd.DataFrame, store: Results, infos: Sequence[RunI
             "inter-quartile range), throughput, achieved GFLOP/s, peak and activation memory. DropBlock and Dropout also "
             "appear in train mode (forward + backward), where their cost is."
         ),
-        Bullets(tuple(_run_lines(infos) + _environment_lines(store, devices))),
-        Table(catalog),
+        Bullets(tuple(_run_lines(infos) + _environment_lines(store, devices) + [noise_line(store)])),
+        Table(tables.marked(catalog)),
     )
     return document

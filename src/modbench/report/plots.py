@@ -207,7 +207,8 @@ def growth(table: pd.DataFrame, parameter: str, device: str) -> bytes | None:
     """Each growth metric against the swept parameter, normalised to its first value (log-log)."""
     if table.empty:
         return None
-    metrics = [c for c in table.columns if c != parameter and table[c].notna().all() and (table[c] > 0).all()]
+    numeric = [c for c in table.columns if c != parameter and pd.api.types.is_numeric_dtype(table[c])]  # not the noise mark
+    metrics = [c for c in numeric if table[c].notna().all() and (table[c] > 0).all()]
     if not metrics:
         return None
     figure = new_figure(figsize=(7.5, 5))

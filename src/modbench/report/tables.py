@@ -7,17 +7,21 @@ than a guessed one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from modbench.claims.estimates import latency_ratio
 from modbench.claims.lookup import Results
 from modbench.claims.sweeps import BATCH_CURVES, BatchCurve
 from modbench.metrics.registry import CATALOG_METRICS
+from modbench.metrics.sentinel import noise_mark
 from modbench.records import Record
 from modbench.resultset import ResultSet
+from modbench.text import format_interval
 
 CATALOG_COLUMNS = ["entry", "family", "mode", "batch", "device", "status", *(m.column for m in CATALOG_METRICS), "error"]
 
@@ -66,6 +70,23 @@ def catalog_table(results: ResultSet, listed: Sequence[Listed]) -> pd.DataFrame:
     return table[[c for c in CATALOG_COLUMNS if c in table.columns]].reset_index(drop=True)
 
 
+def marked(catalog: pd.DataFrame) -> pd.DataFrame:
+    """The catalog table as the documents show it: ``noisy`` is a mark with the sentinel's slowdown, empty when clean.
+
+    The CSV keeps the plain values (``noisy`` true or false, ``sentinel_slowdown`` a fraction).
+    """
+    if "noisy" not in catalog.columns:
+        return catalog
+    slowdowns = catalog["sentinel_slowdown"] if "sentinel_slowdown" in catalog.columns else [None] * len(catalog)
+    marks = [noise_mark(_known(noisy), _known(slowdown)) for noisy, slowdown in zip(catalog["noisy"], slowdowns)]
+    return catalog.assign(noisy=marks)
+
+
+def _known(value: Any) -> Any:
+    """``None`` for a gap (NaN, pandas' NA), else the value."""
+    return None if value is None or pd.isna(value) else value
+
+
 def _flat(record: Record) -> dict[str, Any]:
     """A record's row: its flat fields, with the config as the canonical string it is keyed by."""
     return {**record.to_dict(), "config": record.key.config}
@@ -88,6 +109,32 @@ def batch_curve_table(store: Results, curve: BatchCurve, device: str) -> pd.Data
 
 def batch_curve_tables(store: Results, device: str) -> list[tuple[BatchCurve, pd.DataFrame]]:
     return [(curve, batch_curve_table(store, curve, device)) for curve in BATCH_CURVES]
+
+
+def batch_curve_ratios(store: Results, device: str) -> pd.DataFrame:
+    """Each curve's sides against its first side at every batch size: the latency ratio with its interval.
+
+    Every batch size of a curve is timed as one pair task, so the ratio is the median of
+    per-round ratios (``paired``); from records that are no pair it is the unpaired estimate.
+    ``noise`` marks a ratio resting on a side timed under load.
+    """
+    rows = []
+    for curve in BATCH_CURVES:
+        reference_label, reference = curve.labels[0], curve.sides[0]
+        for label, side in zip(curve.labels[1:], curve.sides[1:]):
+            for batch in curve.batches:
+                compared, _ = latency_ratio(store, side.at(batch), reference.at(batch), device)
+                estimate = compared.estimate if compared is not None else None
+                rows.append({
+                    "curve": curve.title,
+                    "batch": batch,
+                    "ratio": f"{label} / {reference_label}",
+                    "latency ratio": compared.ratio if compared is not None else math.nan,
+                    "interval": format_interval(estimate.low, estimate.high) if estimate is not None else "",
+                    "estimate": ("paired" if estimate.paired else "unpaired") if estimate is not None else "",
+                    "noise": noise_mark(compared.noisy, compared.slowdown) if compared is not None else "",
+                })
+    return pd.DataFrame(rows)
 
 
 def environment(store: Results, device: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from torch import nn
 
 from modbench.catalog import get_entry
 from modbench.catalog.published import PublishedFigure, published_for
+from modbench.claims.estimates import latency_noise, latency_ratio
 from modbench.claims.expect import MARKEDLY, Formula, about
 from modbench.claims.lookup import Results, ratio, side_config
 from modbench.claims.registry import register
@@ -37,6 +38,8 @@ from modbench.claims.schema import (
 from modbench.claims.sources import SEED_004
 from modbench.claims.sweeps import GHOST_PARTS, GHOST_SWEEP, GhostPoint, ghost_speedup
 from modbench.claims.verdict import CheckResult, combine
+from modbench.metrics.sentinel import noise_mark
+from modbench.text import format_interval
 
 FP32_BYTES = 4
 GHOST_PAPER = "Han et al., GhostNet: More Features from Cheap Operations, CVPR 2020"
@@ -104,10 +107,22 @@ def _sweep_rows(results: Results, device: str, checks: Sequence[CheckResult]) ->
             "1/s": 1 / point.s,
             "MACs ratio": ratio(results.number(point.ghost, "macs", device), results.number(point.conv, "macs", device)),
             "params ratio": ratio(results.number(point.ghost, "params", device), results.number(point.conv, "params", device)),
-            f"latency ratio ({device})": ratio(results.number(point.ghost, "latency_ms", device), results.number(point.conv, "latency_ms", device)),
+            **_latency_columns(results, point, device),
             "verdict": verdicts.get(point.label(), "unmeasured"),
         })
     return tuple(rows)
+
+
+def _latency_columns(results: Results, point: GhostPoint, device: str) -> dict[str, Any]:
+    """The Ghost / conv latency ratio of a point (paired when they were timed as a pair), its interval and noise mark."""
+    compared, _ = latency_ratio(results, point.ghost, point.conv, device)
+    estimate = compared.estimate if compared is not None else None
+    return {
+        f"latency ratio ({device})": compared.ratio if compared is not None else math.nan,
+        "latency interval": format_interval(estimate.low, estimate.high) if estimate is not None else "",
+        "paired": estimate.paired if estimate is not None else None,
+        "noise": noise_mark(compared.noisy, compared.slowdown) if compared is not None else "",
+    }
 
 
 def _part_rows(results: Results, device: str) -> tuple[dict[str, Any], ...]:
@@ -130,6 +145,7 @@ def _part_rows(results: Results, device: str) -> tuple[dict[str, Any], ...]:
                 "gflops_achieved": results.number(side, "gflops_achieved", device),
                 "bytes_moved": moved,
                 "intensity": flops / moved if moved else math.nan,
+                "noise": latency_noise(results, side, device),
             })
         for name, side in (("ghost module", point.ghost), ("conv baseline", point.conv)):
             rows.append({
@@ -140,6 +156,7 @@ def _part_rows(results: Results, device: str) -> tuple[dict[str, Any], ...]:
                 "gflops_achieved": results.number(side, "gflops_achieved", device),
                 "bytes_moved": math.nan,
                 "intensity": math.nan,
+                "noise": latency_noise(results, side, device),
             })
     return tuple(rows)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from modbench.claims.estimates import latency_noise
 from modbench.claims.expect import FEWER
 from modbench.claims.lookup import Results
 from modbench.claims.registry import register
@@ -70,6 +71,7 @@ def growth_exhibits(results: Results, device: str, _checks: Sequence[CheckResult
         row: dict[str, Any] = {"seq_len": value}
         for curve in GROWTH:
             row[curve.metric] = results.number(curve.sides()[index], curve.metric, device)
+        row["noise"] = latency_noise(results, GROWTH[0].sides()[index], device)  # every curve sweeps the same sides
         rows.append(row)
     return (Exhibit("growth", "gMLP at seed 000's widths against seq_len", tuple(rows), "growth"),)
 
