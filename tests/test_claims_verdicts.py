@@ -128,6 +128,7 @@ def test_latency_interval_straddling_the_bound_is_undecided_and_says_so() -> Non
     assert check.low is not None and check.high is not None and check.low < 0.95 < check.high
     assert "straddles" in (check.note or "")
     assert verdict.headline == "holds on counts; latency on cpu undecided"
+    assert "latency ratio 0.9 (expected ≤ 0.95): undecided (interval 0.5833–1.375)" in verdict.summary
 
 
 def test_latency_from_raw_samples_uses_their_interval() -> None:

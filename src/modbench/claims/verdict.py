@@ -349,6 +349,8 @@ def summarise(checks: Sequence[CheckResult]) -> str:
             open_ = len(group) - len(decided)
             verdict += f" ({held}/{len(decided)} hold" + (f", {open_} open)" if open_ else ")")
         expected = group[0].expected_text if len({c.expected_text for c in group}) == 1 else "a value per comparison"
+        if len(group) == 1 and group[0].outcome == "undecided" and group[0].low is not None:
+            verdict += f" (interval {format_interval(group[0].low, group[0].high)})"
         noisy = sum(bool(c.noisy) for c in group)
         if noisy:
             verdict += f", {noisy} of {len(group)} timed under load" if len(group) > 1 else ", timed under load"

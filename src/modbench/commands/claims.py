@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
     else:
         rows = [
-            {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, f"on {v.device}": v.hardware, "measured": v.summary}
+            {"#": v.claim.number, "claim": v.claim.id, "cost": v.cost, f"on {v.device}": v.hardware + (" (latency under load)" if v.under_load else ""), "measured": v.summary}
             for v in verdicts
         ]
         print(render(rows, args.format))

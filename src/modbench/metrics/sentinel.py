@@ -47,6 +47,9 @@ import torch
 if TYPE_CHECKING:
     from modbench.records import Record
 
+# A measurement is noisy when the sentinel runs more than 15 % slower than the run's quiet reference
+# (taken once at the run's start, quiet_references): well outside the sentinel's own spread between
+# checks on a quiet machine, which benchmarks/stability.py measures. See the module docstring.
 NOISE_THRESHOLD = 0.15
 DEFAULT_RETRIES = 2
 REFERENCE_REPEATS = 7
@@ -301,16 +304,40 @@ _SHARED: dict[int, Sentinel] = {}
 
 
 def shared_sentinel(threads: int) -> Sentinel:
-    """This process's sentinel at ``threads`` threads, calibrated on first use.
+    """This process's sentinel at ``threads`` threads: the run's quiet reference when one was adopted, else calibrated now.
 
-    Every measurement a worker process makes at one thread count is checked against the same
-    quiet reference, which only gets faster as the run goes on (see :meth:`Sentinel._time`).
+    Every measurement a process makes at one thread count is checked against the same quiet
+    reference, which only gets faster as the run goes on (see :meth:`Sentinel._time`).
     """
     if threads not in _SHARED:
         sentinel = Sentinel(threads)
         sentinel.calibrate()
         _SHARED[threads] = sentinel
     return _SHARED[threads]
+
+
+QuietReferences = tuple[tuple[int, float], ...]
+"""(threads, the sentinel's quiet reference in seconds) for each thread count a run times at."""
+
+
+def quiet_references(threads: Iterable[int]) -> QuietReferences:
+    """Calibrate the sentinel here, once per thread count, at the start of a run: the references every worker adopts.
+
+    A worker calibrating for itself would take its reference whenever it starts, perhaps while
+    the machine is already busy, and then judge its measurements against a slow reference; one
+    reference taken at the run's start makes every record's slowdown comparable.
+    """
+    return tuple((count, shared_sentinel(count).reference_s) for count in sorted(set(threads)))
+
+
+def adopt_references(references: QuietReferences) -> None:
+    """Judge this process's measurements against the run's quiet references (a worker does this at start-up).
+
+    A sentinel this process already has keeps the faster of its own reference and the run's.
+    """
+    for threads, reference in references:
+        sentinel = _SHARED.setdefault(threads, Sentinel(threads))
+        sentinel.reference_s = min(sentinel.reference_s, reference)
 
 
 def under_load(records: Iterable[Record]) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from modbench.catalog import get_entry
 from modbench.catalog.external import is_external
 from modbench.errors import UsageError
+from modbench.metrics.sentinel import QuietReferences
 from modbench.spec import EntrySpec, Settings, Spec, Subject
 
 
@@ -30,6 +31,9 @@ class RunOptions:
     * ``plugins``: plugin files the child must load to know their entries.
     * ``cluster``: a Dask scheduler address, or ``local[:N]``, to measure on
       (:mod:`modbench.run.cluster`); ``None`` measures here.
+    * ``quiet_references``: the noise sentinel's quiet reference per thread count, taken once at
+      the run's start (:func:`~modbench.metrics.sentinel.quiet_references`); every worker judges
+      its measurements against them instead of calibrating for itself.
     """
 
     isolate: bool = True
@@ -37,6 +41,7 @@ class RunOptions:
     reuse_worker: bool = False
     plugins: tuple[str, ...] = ()
     cluster: str | None = None
+    quiet_references: QuietReferences = ()
 
     def __post_init__(self) -> None:
         limit = self.time_limit

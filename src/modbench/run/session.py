@@ -30,6 +30,7 @@ from pathlib import Path
 
 from modbench.errors import UsageError
 from modbench.metrics.pairs import PairSpec, members, plan_item, unfinished
+from modbench.metrics.sentinel import quiet_references
 from modbench.records import Record
 from modbench.results import RunLog, RunWriteError, RunWriter, read_run
 from modbench.resultset import ResultSet
@@ -94,7 +95,7 @@ class EntryWorkers:
         if self.worker is not None and (fresh_entry or not self.worker.alive):
             self.stop()
         if self.worker is None:
-            self.worker = Worker(self.options.plugins)
+            self.worker = Worker(self.options.plugins, self.options.quiet_references)
         self.subject = spec.subject
         return self.worker.measure(spec, self.options.time_limit)
 
@@ -110,7 +111,9 @@ def run_specs(
     """Measure ``specs`` in order, keeping (and writing) each record as it arrives.
 
     A :class:`~modbench.metrics.pairs.PairSpec` among them is one task giving one record per member.
-    A KeyboardInterrupt stops the run and is reported in the outcome, not raised.
+    The noise sentinel is calibrated here first, once per thread count timed, and every worker
+    judges against that quiet reference (:attr:`RunOptions.quiet_references`); a cluster's
+    workers, on other machines, calibrate their own. A KeyboardInterrupt stops the run and is reported in the outcome, not raised.
     """
     if options.cluster is not None:
         from modbench.run.cluster import run_on_cluster
@@ -118,6 +121,9 @@ def run_specs(
         return run_on_cluster(specs, writer, options, progress)
     progress = progress or Progress()
     outcome = RunOutcome(run_id=writer.run_id if writer else None, path=writer.path if writer else None)
+    if not options.quiet_references:
+        timed = [task.settings.threads for task in specs if "latency" in task.settings.metrics]
+        options = replace(options, quiet_references=quiet_references(timed))
     workers = EntryWorkers(options)
     in_flight: Spec | PairSpec | None = None
 

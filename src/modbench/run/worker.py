@@ -43,6 +43,7 @@ from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.metrics.core import measure_spec
 from modbench.metrics.pairs import PairSpec, measure_pair
+from modbench.metrics.sentinel import QuietReferences, adopt_references
 from modbench.metrics.steps import pinned_threads
 from modbench.records import Record
 from modbench.spec import Spec
@@ -115,12 +116,12 @@ class _Timeout(Exception):
 class Worker:
     """A child process that measures the specs it is sent, one at a time."""
 
-    def __init__(self, plugins: Sequence[str] = ()) -> None:
+    def __init__(self, plugins: Sequence[str] = (), references: QuietReferences = ()) -> None:
         context = _context()
         self._conn, child_conn = context.Pipe()
         where = (os.getcwd(), dict(os.environ))
         self.process = context.Process(
-            target=_worker_main, args=(child_conn, tuple(plugins), where), name="modbench-worker", daemon=True
+            target=_worker_main, args=(child_conn, tuple(plugins), where, references), name="modbench-worker", daemon=True
         )
         with _sigint_blocked():
             self.process.start()
@@ -214,7 +215,7 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="modbench-parent-watchdog", daemon=True).start()
 
 
-def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, dict[str, str]]) -> None:
+def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, dict[str, str]], references: QuietReferences) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since the start; pending ones are dropped
@@ -227,6 +228,7 @@ def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, d
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what entries print must not reach the parent's stdout
     for plugin in plugins:
         load_plugin(plugin)
+    adopt_references(references)  # the run's quiet reference, not one taken now, perhaps on a busy machine
     while True:
         try:
             spec = conn.recv()
