@@ -79,7 +79,7 @@ class _InProcessWorker:
     """Measures in this process, but hands the record over a pipe waited on with the time limit, as
     the real worker's parent does: the fuzz exercises argument handling, not process isolation."""
 
-    def __init__(self, plugins: object = ()) -> None:
+    def __init__(self, plugins: object = (), references: object = ()) -> None:
         self.alive = True
         self._receive, self._send = multiprocessing.Pipe(duplex=False)
 
