@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from modbench.environment import machine_id
 from modbench.results import read_run
+from tests.ports import free_port
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (dask[distributed]) is not installed")
 psutil = pytest.importorskip("psutil", reason="psutil comes with distributed")
@@ -34,12 +34,6 @@ DASK = [sys.executable, "-m"]  # then distributed.cli.dask_scheduler or distribu
 SLEEP_S = "1.5"  # fault_sleep's forward, on the workers: long enough to be killed in the middle of
 COUNTS = ["--metrics", "params,flops"]
 TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment() -> dict[str, str]:
@@ -224,3 +218,4 @@ def test_local_cluster_measures_every_key_with_its_closed_form_counts(tmp_path: 
         assert row["params"] == features * features + features
         assert row["macs"] == row["batch"] * features * features
     assert len(record_lines(run_file(tmp_path / "results"))) == 4
+    assert {row["threads"] for row in rows} == {1}  # a count-only sweep pins one thread per task: no oversubscribed cores

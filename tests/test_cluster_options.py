@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 
 from modbench.errors import UsageError
-from modbench.run import RunOptions
+from modbench.run import RunOptions, start_run
 from modbench.run.cluster import INSTALL_HINT, local_workers, task_resources
 from modbench.spec import EntrySpec, Settings, Spec
+from tests.ports import free_port
 
 
 def specs(metrics: tuple[str, ...]) -> list[Spec]:
@@ -44,3 +46,15 @@ def test_without_dask_the_cli_names_the_extra_and_exits_2(
     assert result.code == 2
     assert result.err.strip().count("\n") == 0 and INSTALL_HINT in result.err
     assert not list(tmp_path.glob("*.jsonl"))  # refused before a run was started
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: nothing to refuse")
+def test_cuda_specs_are_planned_without_a_gpu_and_refused_only_where_they_would_run_here(tmp_path: Path) -> None:
+    cuda = [Spec(EntrySpec.of("linear"), 1, Settings(metrics=("params",), device="cuda"))]  # a client plans for GPU workers
+    with pytest.raises(UsageError, match="no CUDA device is available"):
+        start_run(cuda, tmp_path / "here", RunOptions())
+    with pytest.raises(UsageError, match="no CUDA device is available"):
+        start_run(cuda, tmp_path / "local", RunOptions(cluster="local:1"))
+    with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):  # the GPU is the remote workers' business
+        start_run(cuda, tmp_path / "remote", RunOptions(cluster=f"tcp://127.0.0.1:{free_port()}"))
+    assert not (tmp_path / "here").exists() or not any((tmp_path / "here").iterdir())  # refused before a run file is made

@@ -22,13 +22,13 @@ from modbench.catalog.external import expand_names
 from modbench.errors import UsageError
 from modbench.metrics.batch_search import largest_fitting_batch
 from modbench.metrics.pairs import PairSpec, plan_pairs
-from modbench.metrics.registry import MEASUREMENTS
+from modbench.metrics.registry import MEASUREMENTS, TIMED_MEASUREMENTS
 from modbench.metrics.steps import pinned_threads
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table
 from modbench.metrics.target import module_target
 from modbench.results import records_frame
 from modbench.run import Progress, RunOptions, RunOutcome, plan_specs, start_run
-from modbench.spec import EntrySpec, Settings, Spec, Subject
+from modbench.spec import EntrySpec, Settings, Spec, Subject, check_device_here
 
 
 def measure(
@@ -157,6 +157,10 @@ def run_measurements(
     (the subjects' batches then differ, so they are measured one by one, not as pairs).
     """
     options = RunOptions(isolate=isolate, time_limit=time_limit, reuse_worker=reuse_worker, plugins=tuple(plugins), cluster=cluster)
+    if threads is None and cluster is not None and not TIMED_MEASUREMENTS.intersection(metrics):
+        # A count-only sweep measures on every core at once (a task per core); each task pinned
+        # to all cores would oversubscribe them. Counts do not depend on the thread count.
+        threads = 1
     settings = [
         Settings(
             metrics=tuple(metrics),
@@ -185,6 +189,8 @@ def run_measurements(
 
 def auto_batch_specs(subjects: Sequence[Subject], settings: Sequence[Settings]) -> list[Spec]:
     """One spec per subject × settings, each at the largest batch its step fits on the GPU with."""
+    for setting in settings:
+        check_device_here(setting.device)
     specs = []
     for subject in subjects:
         target = subject.target() if isinstance(subject, EntrySpec) else subject

@@ -64,8 +64,16 @@ class Settings:
         if self.amp is not None:
             check_choice("--amp precision", self.amp, tuple(AMP_DTYPES))
         check_knobs(self.device, self.dtype, self.compile, self.amp)
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+
+
+def check_device_here(device: str) -> None:
+    """A usage error when ``device`` is CUDA and this machine has none.
+
+    Not a check of :class:`Settings`: a cluster run plans CUDA specs on a client without a GPU
+    for workers that have one (:mod:`modbench.run.cluster`); only measuring here needs the device.
+    """
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu")
 
 
 def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:

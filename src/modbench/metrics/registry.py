@@ -102,6 +102,9 @@ what ``modbench compare`` sets side by side and what a complete catalog record h
 TABLE_METRICS: tuple[str, ...] = tuple(m.column for m in METRICS if m.table)
 """Metric columns a results table shows by default (the rest stay in JSON and CSV)."""
 
+TIMED_MEASUREMENTS: frozenset[str] = frozenset(p for metric in METRICS if metric.kind == "time" for p in metric.producers)
+"""Measurements that time something: two of them on one machine at once disturb each other."""
+
 CATALOG_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.catalog)
 """Metrics the report's catalog table shows, in this order."""
 

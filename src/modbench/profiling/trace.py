@@ -34,7 +34,7 @@ from modbench.metrics.sentinel import Sentinel, SentinelReading
 from modbench.paths import writable_dir
 from modbench.profiling.steps import ActiveSteps
 from modbench.profiling.summary import OpStat, op_stats
-from modbench.spec import Settings
+from modbench.spec import Settings, check_device_here
 from modbench.text import first_line, slug
 
 KINETO_NOTICE = "USDT:"
@@ -116,6 +116,7 @@ def profile_target(
     cannot be built, cannot take its input or fails a step (a train step at batch 1 with batch norm).
     """
     Settings(device=device, mode=mode)  # the same device and mode checks as `measure`
+    check_device_here(device)
     worker = worker_name(target.name, device)
     run_dir = writable_dir(Path(logdir) / run_name(target.name, device, mode), "profiler traces")
     module, inputs = placed(*target.checked_build(batch), device, torch.float32)

@@ -38,7 +38,7 @@ from typing import Any
 
 from modbench.errors import UsageError
 from modbench.metrics.pairs import members
-from modbench.metrics.registry import METRICS
+from modbench.metrics.registry import TIMED_MEASUREMENTS
 from modbench.notices import warn
 from modbench.records import Record
 from modbench.results import RunWriter
@@ -54,8 +54,6 @@ CONNECT_TIMEOUT_S = 10.0
 NO_WORKER_GRACE_S = 60.0
 _POLL_S = 0.05
 _WORKER_CHECK_S = 2.0
-TIMED_MEASUREMENTS = frozenset(p for metric in METRICS if metric.kind == "time" for p in metric.producers)
-"""Measurements that time something: two of them on one machine at once disturb each other."""
 
 _LOCAL_PATTERN = re.compile(rf"{LOCAL}(?::(\d+))?")
 _ADDRESS_PATTERN = re.compile(r"([a-z][a-z0-9+.-]*://)?[^\s:/]+:\d+")

@@ -36,7 +36,7 @@ from modbench.results import RunLog, RunWriteError, RunWriter, read_run
 from modbench.resultset import ResultSet
 from modbench.run.plan import RunOptions
 from modbench.run.worker import Worker, execute, failure_record
-from modbench.spec import Spec, Subject
+from modbench.spec import Spec, Subject, check_device_here
 from modbench.text import first_line
 
 
@@ -163,12 +163,20 @@ def start_run(
 ) -> RunOutcome:
     """Measure ``specs`` as a new run, saved under ``results_dir`` (``None``: kept in memory only)."""
     options = replace(options, plugins=tuple(str(Path(p).resolve()) for p in options.plugins))
+    _check_devices(specs, options)
     if results_dir is None:
         return run_specs(specs, None, options, progress)
     plan = [spec.to_plan() for spec in specs] if all(spec.portable for spec in specs) else None
     meta = {"plugins": list(options.plugins), "time_limit": options.time_limit, "isolate": options.isolate}
     with RunWriter.create(Path(results_dir), plan, **meta) as writer:
         return run_specs(specs, writer, options, progress)
+
+
+def _check_devices(specs: Sequence[Spec | PairSpec], options: RunOptions) -> None:
+    """Usage errors for a device this machine lacks, when this machine measures (no cluster, or ``local``)."""
+    if options.cluster is None or options.cluster.split(":")[0] == "local":
+        for device in sorted({spec.settings.device for spec in specs}):
+            check_device_here(device)
 
 
 def resume_run(
@@ -188,6 +196,7 @@ def resume_run(
         plugins=tuple(header.get("plugins", [])),
         cluster=cluster,
     )
+    _check_devices(planned, options)
     with RunWriter(log.path, log.run_id) as writer:
         pending = unfinished(planned, read_run(log.path).records)  # read under the lock
         fresh = run_specs(pending, writer, options, progress)
