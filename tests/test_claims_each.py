@@ -13,8 +13,8 @@ import pytest
 
 from modbench.claims import Claim, all_claims, judge
 from modbench.claims.expect import Expect
-from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
+from modbench.claims.sides import side_config
 from modbench.resultset import ResultSet
 from tests.claim_rows import result_set
 

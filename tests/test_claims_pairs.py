@@ -17,8 +17,9 @@ from modbench.claims.check import PairRequest, Plan, Request, build_specs, claim
 from modbench.claims.estimates import latency_ratio
 from modbench.claims.expect import at_most
 from modbench.claims import all_claims
-from modbench.claims.lookup import Results, side_config, side_key
+from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Comparison, Side, context, vote
+from modbench.claims.sides import side_config, side_record_key
 from modbench.claims.sources import SEED_003
 from modbench.claims.sweeps import BATCH_CURVES
 from modbench.claims.verdict import judge
@@ -62,6 +63,31 @@ def test_latency_comparisons_are_pairs_and_count_comparisons_plain_specs() -> No
     # without latency there is nothing to interleave: every side alone, each once
     alone = build_specs(plan, "cpu", allowed=("params",), threads=1)
     assert all(isinstance(task, Spec) for task in alone) and len({t.key for t in alone}) == len(alone) == 3
+
+
+def test_each_planned_spec_is_stored_under_the_key_its_side_is_looked_up_by() -> None:
+    trained = Side.of("conv2d", batch=4, mode="train", in_channels=8, out_channels=8, hw=8)
+    claim = comparison_claim(Comparison("timed", FAST, BASE, (FASTER,)), Comparison("counted", OTHER, trained, (FEWER,)))
+    plan = claim_plan([claim])
+    tasks = build_specs(plan, "cpu", threads=3)
+    specs = [spec for task in tasks for spec in (task.specs if isinstance(task, PairSpec) else (task,))]
+    by_key = {spec.key.unplaced(): spec for spec in specs}
+    assert len(by_key) == len(specs) == 4 and set(by_key) == {side_record_key(side) for side in plan.sides()}
+    spec = by_key[side_record_key(trained)]
+    assert (spec.key.entry, spec.key.batch, spec.key.mode, spec.key.device, spec.key.threads) == ("conv2d", 4, "train", "cpu", 3)
+    assert spec.key.config_dict == side_config(trained)
+
+
+def test_a_side_finds_its_records_on_each_device_but_none_under_a_knob_or_another_dtype() -> None:
+    results = Results(result_set([
+        rounds_row(BASE, None, [1.0] * 5, "2026-01-01T00:00:01"),
+        dict(rounds_row(BASE, None, [0.1] * 5, "2026-01-01T00:00:02"), device="cuda", threads=1),
+        rounds_row(BASE, None, [0.5] * 5, "2026-01-01T00:00:03", channels_last=True),  # later, but another measurement
+        dict(rounds_row(BASE, None, [0.7] * 5, "2026-01-01T00:00:04"), dtype="bf16"),
+    ]))
+    assert results.number(BASE, "latency_ms", "cpu") == pytest.approx(1.0)
+    assert results.number(BASE, "latency_ms", "cuda") == pytest.approx(0.1)
+    assert results.value(FAST, "latency_ms", "cpu") == (None, f"latency_ms of {FAST.describe()} not measured on cpu")
 
 
 def test_a_context_latency_ratio_is_paired_too_but_a_candidates_own_latency_is_not() -> None:
@@ -214,7 +240,7 @@ def test_the_report_times_each_batch_size_of_a_curve_as_one_pair() -> None:
     plan = report_plan(all_claims(), quick=False)
     for curve in BATCH_CURVES:
         for batch in curve.batches:
-            keys = {(s.entry, side_key(s), batch, s.mode) for s in (side.at(batch) for side in curve.sides)}
+            keys = {side_record_key(side.at(batch)) for side in curve.sides}
             assert any(keys <= pair.keys for pair in plan.pairs), (curve.title, batch)
 
 

@@ -15,7 +15,7 @@ import pytest
 from modbench.claims import Claim, ClaimVerdict, all_claims
 from modbench.claims.check import check_claims, claim_plan
 from modbench.claims.library.papers import ROW_VERDICTS
-from modbench.claims.lookup import side_key
+from modbench.claims.sides import side_record_key
 from modbench.claims.sweeps import GHOST_SEED_EXAMPLE, GHOST_SWEEP, ghost_speedup
 
 CLAIMS = all_claims()
@@ -46,7 +46,7 @@ def test_every_claim_names_its_source_rule_and_sides() -> None:
         assert (claim.quotes and claim.seed) or (claim.paper and claim.table), claim.id
         assert claim.comparisons or claim.growth or claim.probes, claim.id
         for side in claim.sides():
-            side_key(side)  # resolves against the catalog: the entry exists and the config is valid
+            side_record_key(side)  # resolves against the catalog: the entry exists and the config is valid
 
 
 def test_requests_ask_only_for_what_checks_read() -> None:

@@ -15,8 +15,9 @@ from modbench.claims import all_claims
 from modbench.claims.expect import COMPARABLE, Expect, about, at_most, equals
 from modbench.claims.library.ghost import EQ4, GHOST
 from modbench.claims.library.swish import SWISH
-from modbench.claims.lookup import Results, side_config
+from modbench.claims.lookup import Results
 from modbench.claims.schema import Check, Claim, Comparison, Growth, ProbeCheck, Side, context, freeze, vote
+from modbench.claims.sides import side_config
 from modbench.claims.sources import SEED_003
 from modbench.claims.sweeps import GHOST_CENTRE, ghost_speedup
 from modbench.claims.verdict import combine, growth_exponent, judge, judge_claim

@@ -19,8 +19,8 @@ from modbench.claims import VERDICTS, all_claims
 from modbench.claims.check import claim_plan
 from modbench.claims.library.cbam import CBAM
 from modbench.claims.library.ghost import GHOST
-from modbench.claims.lookup import side_config
 from modbench.claims.schema import Side
+from modbench.claims.sides import side_config
 from modbench.claims.sweeps import BATCH_CURVES, GHOST_CENTRE, GHOST_SWEEP
 from modbench.commands.report import catalog_listing
 from modbench.records import Record

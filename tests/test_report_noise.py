@@ -16,8 +16,8 @@ import pandas as pd
 
 from modbench.catalog import get_entry
 from modbench.claims import all_claims
-from modbench.claims.lookup import side_key
 from modbench.claims.schema import Side
+from modbench.claims.sides import side_record_key
 from modbench.commands.report import catalog_listing
 from modbench.metrics.sentinel import under_load
 from modbench.records import canonical_config
@@ -58,7 +58,7 @@ def test_the_report_marks_the_noisy_row_and_counts_it_in_every_header(tmp_path: 
     [check] = [c for c in dropblock["checks"] if c["metric"] == "latency_ms" and c["votes"]]
     assert check["noisy"] and "sentinel up to 32% slower than quiet" in check["note"]
     def is_noisy_relu(side: Side | None) -> bool:
-        return side is not None and (side.entry, side_key(side), side.batch, side.mode) == ("relu", RELU_DEFAULT, 1, "infer")
+        return side is not None and side_record_key(side) == side_record_key(Side.of("relu"))
 
     resting = {  # every claim with a voting latency check on a side stored under that key, and no other
         claim.id for claim in all_claims() for comparison in claim.comparisons

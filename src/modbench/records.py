@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
 from modbench.stats import median_ci
@@ -53,6 +53,14 @@ class RecordKey:
     @property
     def config_dict(self) -> dict[str, Any]:
         return json.loads(self.config)
+
+    def unplaced(self) -> RecordKey:
+        """This key without where it ran (device and threads blanked): what was measured, whatever measured it.
+
+        The claims judge each device apart and leave the thread count to the run, so they find a
+        side's records by this: every record of one side shares it, on every device.
+        """
+        return replace(self, device="", threads=0)
 
     @property
     def knobs(self) -> tuple[str, ...]:

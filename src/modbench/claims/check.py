@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modbench.claims.lookup import side_config, side_key
 from modbench.claims.schema import Claim, Comparison, Side
+from modbench.claims.sides import side_record_key, side_spec
 from modbench.claims.verdict import ClaimVerdict, judge
 from modbench.metrics.pairs import PairSpec
 from modbench.metrics.registry import COLUMN_SOURCES, MEASUREMENTS
-from modbench.metrics.target import Target
+from modbench.records import RecordKey
 from modbench.resultset import ResultSet
 from modbench.run import Progress, RunOptions, RunOutcome, start_run
-from modbench.spec import EntrySpec, Settings, Spec, check_metrics
+from modbench.spec import Settings, Spec, check_metrics
 
 @dataclass(frozen=True)
 class Request:
@@ -48,31 +48,25 @@ class PairRequest:
     quick: bool = False
 
     @property
-    def keys(self) -> frozenset[SideKey]:
-        return frozenset(side_identity(side) for side in self.sides)
+    def keys(self) -> frozenset[RecordKey]:
+        """The sides' record keys (:func:`~modbench.claims.sides.side_record_key`): what makes two pairs one."""
+        return frozenset(side_record_key(side) for side in self.sides)
 
     def widened(self, metrics: frozenset[str], quick: bool) -> PairRequest:
         """This pair also measuring ``metrics``; quick only if both allow it."""
         return PairRequest(self.sides, self.metrics | metrics, self.quick and quick)
 
 
-SideKey = tuple[str, str, int, str]
-
-
-def side_identity(side: Side) -> SideKey:
-    """What makes two sides one measurement: entry, full config, batch and mode."""
-    return (side.entry, side_key(side), side.batch, side.mode)
-
-
 def merge(requests: Iterable[Request]) -> list[Request]:
     """One request per measured key, in first-seen order: metrics united, quick only if every request allows it.
 
     Two sides that resolve to the same config (``mobilenetv3_large`` and ``mobilenetv3_large``
-    with ``width_mult=1.0``) are one key: measuring it twice would only add noise.
+    with ``width_mult=1.0``) are one key (:func:`~modbench.claims.sides.side_record_key`):
+    measuring it twice would only add noise.
     """
-    merged: dict[SideKey, Request] = {}
+    merged: dict[RecordKey, Request] = {}
     for request in requests:
-        key = side_identity(request.side)
+        key = side_record_key(request.side)
         seen = merged.get(key)
         if seen is None:
             merged[key] = request
@@ -88,11 +82,11 @@ def merge_pairs(pairs: Iterable[PairRequest]) -> list[PairRequest]:
     in a larger pair (a claim's two activations inside a batch curve's three) is folded into it:
     records that share a pair id were timed in the same rounds, whichever task made them.
     """
-    by_keys: dict[frozenset[SideKey], PairRequest] = {}
+    by_keys: dict[frozenset[RecordKey], PairRequest] = {}
     for pair in pairs:
         seen = by_keys.get(pair.keys)
         by_keys[pair.keys] = pair if seen is None else seen.widened(pair.metrics, pair.quick)
-    kept: dict[frozenset[SideKey], PairRequest] = {}
+    kept: dict[frozenset[RecordKey], PairRequest] = {}
     for keys, pair in sorted(by_keys.items(), key=lambda item: -len(item[0])):  # stable: first-seen order within a size
         container = next((bigger for bigger in kept if keys < bigger), None)
         if container is None:
@@ -133,13 +127,6 @@ def claim_plan(claims: Iterable[Claim]) -> Plan:
     return Plan.of(requests, pairs)
 
 
-def side_target(side: Side) -> Target:
-    """An extra side (no catalog entry) as a runner target, built from its own config."""
-    assert side.extra is not None
-    extra, config = side.extra, side_config(side)
-    return Target(name=side.entry, config=config, build=lambda: extra.build(config), make_inputs=lambda batch: extra.inputs(config, batch))
-
-
 TARGET_METRICS = frozenset({"params", "flops", "latency"})
 """What a claim's extra targets (its exhibits' modules) are measured for."""
 
@@ -165,7 +152,7 @@ class Plan:
         merged_pairs = merge_pairs(pairs)
         alone = []
         for request in merge(requests):
-            key = side_identity(request.side)
+            key = side_record_key(request.side)
             holding = [index for index, pair in enumerate(merged_pairs) if key in pair.keys]
             for index in holding:
                 merged_pairs[index] = merged_pairs[index].widened(request.metrics, request.quick)
@@ -183,9 +170,9 @@ class Plan:
 
     def sides(self) -> list[Side]:
         """Every side measured, in first-seen order, each once."""
-        seen: dict[SideKey, Side] = {}
+        seen: dict[RecordKey, Side] = {}
         for side in [r.side for r in self.requests] + [side for p in self.pairs for side in p.sides]:
-            seen.setdefault(side_identity(side), side)
+            seen.setdefault(side_record_key(side), side)
         return list(seen.values())
 
     @property
@@ -197,12 +184,9 @@ def _has_extra(pair: PairRequest) -> bool:
     return any(side.extra is not None for side in pair.sides)
 
 
-def _subject(side: Side) -> EntrySpec | Target:
-    if side.extra is not None:
-        return side_target(side)
-    subject = EntrySpec.of(side.entry, side.overrides)
-    subject.target()  # a side that cannot be built is the claim's mistake: a usage error before anything runs
-    return subject
+def _checked(spec: Spec) -> Spec:
+    spec.target()  # a side that cannot be built is the claim's mistake: a usage error before anything runs
+    return spec
 
 
 def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, threads: int | None = None) -> list[Spec | PairSpec]:
@@ -210,7 +194,8 @@ def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, 
 
     A pair becomes a :class:`~modbench.metrics.pairs.PairSpec` (one worker, latencies in
     interleaved rounds); when latency is not allowed there is nothing to interleave, and its
-    sides are measured alone (merged with the other requests).
+    sides are measured alone (merged with the other requests). Each side becomes its spec through
+    :func:`~modbench.claims.sides.side_spec`, the derivation the claims' lookups find its records by.
     """
     allowed = check_metrics(allowed)
     if plan.pairs and "latency" not in allowed:
@@ -218,19 +203,19 @@ def build_specs(plan: Plan, device: str, allowed: Sequence[str] = MEASUREMENTS, 
         plan = Plan(tuple(merge([*plan.requests, *demoted])))
     extra = {"threads": threads} if threads is not None else {}
 
-    def settings(metrics: frozenset[str], mode: str, quick: bool) -> Settings | None:
+    def settings(metrics: frozenset[str], quick: bool) -> Settings | None:
         chosen = tuple(m for m in MEASUREMENTS if m in metrics and m in allowed)
-        return Settings(metrics=chosen, device=device, mode=mode, quick=quick, **extra) if chosen else None
+        return Settings(metrics=chosen, device=device, quick=quick, **extra) if chosen else None
 
     tasks: list[Spec | PairSpec] = []
     for request in plan.requests:
-        alone = settings(request.metrics, request.side.mode, request.quick)
+        alone = settings(request.metrics, request.quick)
         if alone is not None:
-            tasks.append(Spec(_subject(request.side), request.side.batch, alone))
+            tasks.append(_checked(side_spec(request.side, alone)))
     for pair in plan.pairs:
-        together = settings(pair.metrics, pair.sides[0].mode, pair.quick)
+        together = settings(pair.metrics, pair.quick)
         assert together is not None  # latency is allowed, and every pair asks for it
-        tasks.append(PairSpec(tuple(Spec(_subject(side), side.batch, together) for side in pair.sides)))
+        tasks.append(PairSpec(tuple(_checked(side_spec(side, together)) for side in pair.sides)))
     return tasks
 
 

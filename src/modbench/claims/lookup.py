@@ -10,30 +10,14 @@ others is in several pairs, and each comparison reads its own.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-from modbench.catalog import get_entry
 from modbench.claims.schema import Side
+from modbench.claims.sides import side_record_key
 from modbench.metrics.registry import DEVICE_METRICS
-from modbench.records import Record, canonical_config
+from modbench.records import Record, RecordKey
 from modbench.resultset import ResultSet
-
-
-@functools.cache
-def side_config(side: Side) -> dict[str, Any]:
-    """A side's full config: the entry's defaults with the side's overrides (an extra's own config)."""
-    if side.extra is not None:
-        return dict(side.config)
-    return get_entry(side.entry).config(side.overrides)
-
-
-@functools.cache
-def side_key(side: Side) -> str:
-    """The canonical config string a side's rows are stored under."""
-    return canonical_config(side_config(side))
 
 
 @dataclass(frozen=True)
@@ -77,24 +61,24 @@ def _measured(record: Record, metric: str) -> Measured | None:
 
 
 class Results:
-    """A result set indexed for claims: by entry, config, batch and mode, each with its records per device.
+    """A result set indexed for claims: by record key less device and threads (:meth:`RecordKey.unplaced`).
 
-    Only ``ok`` records at fp32 count; of several records of one side, the latest (by timestamp,
-    then by the order they were added) wins.
+    A side's records are found under the key its spec gives (:func:`~modbench.claims.sides.side_record_key`),
+    each device's among them. Only ``ok`` records at fp32 count; of several records of one side,
+    the latest (by timestamp, then by the order they were added) wins.
     """
 
     def __init__(self, results: ResultSet) -> None:
         self._results = results
-        self._index: dict[tuple[str, str, int, str], list[Record]] = {}
+        self._index: dict[RecordKey, list[Record]] = {}
         for record in results:
-            key = record.key
-            if record.ok and key.dtype == "fp32":
-                self._index.setdefault((key.entry, key.config, key.batch, key.mode), []).append(record)
+            if record.ok and record.key.dtype == "fp32":
+                self._index.setdefault(record.key.unplaced(), []).append(record)
         for records in self._index.values():
             records.sort(key=lambda record: record.env.timestamp or "")
 
     def _records(self, side: Side) -> list[Record]:
-        return self._index.get((side.entry, side_key(side), side.batch, side.mode), [])
+        return self._index.get(side_record_key(side), [])
 
     def value(self, side: Side, metric: str, device: str) -> tuple[Measured | None, str | None]:
         """(measured, None) when ``side`` has ``metric``; (None, why not) otherwise."""

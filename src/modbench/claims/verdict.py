@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from modbench.claims.estimates import MIN_RUNS, LatencyRatio, latency_ratio
-from modbench.claims.lookup import Measured, Results, ratio, side_config
+from modbench.claims.lookup import Measured, Results, ratio
 from modbench.claims.schema import Check, Claim, Comparison, Exhibit, Expect, Growth, ProbeCheck
+from modbench.claims.sides import side_config
 from modbench.metrics.registry import COLUMN_SOURCES
 from modbench.output import format_number
 from modbench.resultset import ResultSet

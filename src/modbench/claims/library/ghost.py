@@ -20,7 +20,7 @@ from modbench.catalog import get_entry
 from modbench.catalog.published import PublishedFigure, published_for
 from modbench.claims.estimates import latency_noise, latency_ratio
 from modbench.claims.expect import MARKEDLY, Formula, about
-from modbench.claims.lookup import Results, ratio, side_config
+from modbench.claims.lookup import Results, ratio
 from modbench.claims.registry import register
 from modbench.claims.schema import (
     NO_SPEED_CLAIMED,
@@ -35,6 +35,7 @@ from modbench.claims.schema import (
     freeze,
     vote,
 )
+from modbench.claims.sides import side_config
 from modbench.claims.sources import SEED_004
 from modbench.claims.sweeps import GHOST_PARTS, GHOST_SWEEP, GhostPoint, ghost_speedup
 from modbench.claims.verdict import CheckResult, combine
