@@ -182,6 +182,9 @@ def main() -> int:
                              "`--report-out reports` regenerates the committed report in the same quiet run")
     args = parser.parse_args()
     thread_counts = sorted({int(value) for value in args.threads.split(",") if value}, reverse=True)
+    from modbench.metrics.allocator import hold_freed_memory
+
+    allocator = hold_freed_memory()  # as in every measuring worker of modbench
     if args.one_ratio:
         print(json.dumps(one_ratio(thread_counts[0])))
         return 0
@@ -190,7 +193,7 @@ def main() -> int:
         parser.error(f"unknown part(s) {', '.join(sorted(skipped - set(PARTS)))}; parts are {', '.join(PARTS)}")
     start = time.perf_counter()
     found: dict[str, Any] = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                             "load_start": list(os.getloadavg()), "threads": thread_counts, "not_run": {}}
+                             "load_start": list(os.getloadavg()), "threads": thread_counts, "allocator": allocator, "not_run": {}}
 
     def fits(part: str) -> bool:
         if part in skipped:

@@ -87,6 +87,7 @@ def render(found: dict[str, Any]) -> str:
         f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs; torch {torch.__version__}; commit {git_commit() or 'unknown'}",
         f"- threads pinned: {', '.join(map(str, found['threads']))}; load average at start {', '.join(f'{v:.2f}' for v in found['load_start'])}, "
         f"at end {', '.join(f'{v:.2f}' for v in found['load_end'])}",
+        f"- allocator in every timing process: {found.get('allocator', 'not recorded')}",
         "",
         "## Verdicts",
         "",

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from modbench._version import __version__
+from modbench.metrics.allocator import allocator_in_force
 from modbench.records import Environment
 
 
@@ -73,4 +74,5 @@ def current_environment(device: str) -> Environment:
         git_commit=git_commit(),
         machine_id=machine_id(),
         timestamp=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        allocator=allocator_in_force(),
     )

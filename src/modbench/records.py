@@ -90,6 +90,7 @@ class Environment:
     git_commit: str | None
     machine_id: str
     timestamp: str
+    allocator: str | None = None  # what the measuring process's malloc did with freed memory (None: not recorded)
 
 
 def quantile(values: Sequence[float], q: float) -> float:

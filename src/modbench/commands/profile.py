@@ -12,6 +12,7 @@ import torch
 from modbench.catalog.external import expand_names
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides
 from modbench.errors import UsageError
+from modbench.metrics.allocator import hold_freed_memory
 from modbench.metrics.sentinel import Sentinel
 from modbench.metrics.state import MODES
 from modbench.metrics.target import entry_target
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     targets = [entry_target(name, overrides) for name in names]
 
     on_device = args.device == "cuda"
+    hold_freed_memory()  # profiled in this process: the allocator as in a measuring worker
     sentinel = Sentinel(args.threads or torch.get_num_threads())
     sentinel.calibrate()  # the quiet reference, before anything is profiled
     machine = args.format in MACHINE_FORMATS

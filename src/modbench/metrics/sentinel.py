@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import torch
 
+from modbench.metrics.allocator import hold_freed_memory
+
 if TYPE_CHECKING:
     from modbench.records import Record
 
@@ -327,7 +329,10 @@ def quiet_references(threads: Iterable[int]) -> QuietReferences:
     A worker calibrating for itself would take its reference whenever it starts, perhaps while
     the machine is already busy, and then judge its measurements against a slow reference; one
     reference taken at the run's start makes every record's slowdown comparable.
+    The allocator is set as the workers set theirs (:mod:`modbench.metrics.allocator`), so the
+    reference is taken under the same memory behaviour as the checks it is compared with.
     """
+    hold_freed_memory()
     return tuple((count, shared_sentinel(count).reference_s) for count in sorted(set(threads)))
 
 

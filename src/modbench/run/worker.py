@@ -41,6 +41,7 @@ import torch
 from modbench.catalog import load_plugin
 from modbench.environment import current_environment
 from modbench.errors import UsageError
+from modbench.metrics.allocator import hold_freed_memory
 from modbench.metrics.core import measure_spec
 from modbench.metrics.pairs import PairSpec, measure_pair
 from modbench.metrics.sentinel import QuietReferences, adopt_references
@@ -228,6 +229,7 @@ def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, d
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what entries print must not reach the parent's stdout
     for plugin in plugins:
         load_plugin(plugin)
+    hold_freed_memory()  # before anything is timed, the sentinel's own reference included
     adopt_references(references)  # the run's quiet reference, not one taken now, perhaps on a busy machine
     while True:
         try:
