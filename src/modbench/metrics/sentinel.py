@@ -11,8 +11,10 @@ large copy, memory-bound) timed at the same thread count as the measurement:
   check's median against the reference (0.0: as fast as quiet; 0.3: 30 % slower).
 
 Each timing follows :data:`WARMUP_REPEATS` untimed runs of the workload: right after a
-measurement its first runs are slower (caches and the thread pool hold the measurement's state),
-by 20 % and more here, which would otherwise mark every measurement noisy. Reference and checks
+measurement its first runs are slower (caches and the thread pool hold the measurement's state).
+Measured here, interleaved with idle checks in one process: after 3 untimed runs a check read a
+median 4–24 % slower than an idle one, after 10 runs −3 to +6 %, so 10 it is (about 15 ms at two
+threads, 30 ms at one, per check). Reference and checks
 are both medians: a reference taken as the fastest single timing would set
 a lucky outlier against a typical check, and on a 2-vCPU virtual machine, where a two-thread
 region now and then waits for a descheduled vCPU, that flags quiet measurements as noisy.
@@ -56,7 +58,7 @@ NOISE_THRESHOLD = 0.15
 DEFAULT_RETRIES = 2
 REFERENCE_REPEATS = 7
 CHECK_REPEATS = 5
-WARMUP_REPEATS = 3
+WARMUP_REPEATS = 10
 # How much of a core other work may use beyond the cores left free before pinned threads contend.
 CORE_SLACK = 0.5
 
