@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
+from modbench import forkserver
 from modbench._version import __version__
 from modbench.errors import UsageError
 from modbench.output import printable
@@ -26,6 +27,22 @@ COMMANDS = {
     "report": "report",
     "history": "history",
 }
+
+
+# Commands that measure in child processes (unless judging saved results with --from): their
+# forkserver is started before the command's own imports, to import beside them.
+MEASURING = {"measure", "compare", "claims", "report"}
+
+
+def will_measure(argv: Sequence[str]) -> bool:
+    """Whether the command line names a measuring command (a cheap look, before the parser exists)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--plugin":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word in MEASURING and not {"--from", "-h", "--help"} & set(argv)
+    return False
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -60,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``modbench`` console script."""
+    if will_measure(sys.argv[1:] if argv is None else argv):
+        forkserver.start_early()
     parser = build_parser()
     args = parser.parse_args(argv)
     # torch's construction-time warnings (zero-element tensors, deprecations) are not the user's

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu
 
 from modbench.history.noise import judged_series
 from modbench.history.table import SeriesKey
@@ -184,6 +183,8 @@ class _Judge:
         right = [value for samples in self.samples[split:stop] for value in samples]
         if min(len(left), len(right)) < self.thresholds.min_samples:
             return "iqr-bands", None
+        from scipy.stats import mannwhitneyu  # here, not at import: scipy.stats costs every modbench command 1.8 s to import
+
         return "mann-whitney", float(mannwhitneyu(left, right, alternative="two-sided").pvalue)
 
     def _bands_apart(self, start: int, split: int, stop: int, step: float) -> bool:

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -42,6 +41,7 @@ from modbench.catalog import load_plugin
 from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.metrics.allocator import hold_freed_memory
+from modbench import forkserver
 from modbench.metrics.core import measure_spec
 from modbench.metrics.pairs import PairSpec, measure_pair
 from modbench.metrics.sentinel import QuietReferences, adopt_references
@@ -118,13 +118,13 @@ class Worker:
     """A child process that measures the specs it is sent, one at a time."""
 
     def __init__(self, plugins: Sequence[str] = (), references: QuietReferences = ()) -> None:
-        context = _context()
+        context = forkserver.context()
         self._conn, child_conn = context.Pipe()
         where = (os.getcwd(), dict(os.environ))
         self.process = context.Process(
             target=_worker_main, args=(child_conn, tuple(plugins), where, references), name="modbench-worker", daemon=True
         )
-        with _sigint_blocked():
+        with forkserver.sigint_blocked():
             self.process.start()
         child_conn.close()
 
@@ -167,38 +167,12 @@ class Worker:
         return self._conn.recv()
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """The forkserver, preloaded with this module (torch, catalog, metrics); ``spawn`` where there is none.
-
-    ``torch._dynamo`` is preloaded too: torch imports it lazily on the first forward under a
-    dispatch mode (the FLOP counter), which cost every fresh child seconds before it counted.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "torch._dynamo"])
-    return context
-
-
 def _exit_reason(code: int | None) -> str:
     if code == -signal.SIGKILL:
         return "killed by SIGKILL, which is what the kernel's out-of-memory killer sends"
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit status {code}"
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread while a child is started; a Ctrl-C meanwhile is delivered after."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _die_with_parent() -> None:
