@@ -18,6 +18,7 @@ import pytest
 
 from modbench.environment import current_environment
 from modbench.history import Thresholds, analyse, detect_changes, read_asv_results, read_store, write_report
+from modbench.history.analysis import History
 from modbench.history.table import COLUMNS, SeriesKey, git_order, series_tables
 from modbench.records import Latency, Record, RecordKey, canonical_config
 from modbench.results import RunWriter
@@ -197,12 +198,15 @@ def test_a_slowdown_the_sentinel_saw_is_divided_out() -> None:
 
 
 def test_a_commit_at_which_every_timing_moved_together_is_machine_drift() -> None:
-    series = [_series([1.0 * k, 1.8 * k], iqr=[0.01 * k] * 2, params=f"entry={k}") for k in range(1, 7)]
+    def rerun(values: list[float], params: str) -> pd.DataFrame:  # two runs per commit: the steps are confirmed
+        return _series(values, iqr=[0.01 * v for v in values], samples=[(v, v * 1.002) for v in values], params=params)
+
+    series = [rerun([1.0 * k, 1.8 * k], f"entry={k}") for k in range(1, 7)]
     alone = analyse([series[0]], ["one"])
     assert [c.commit for c in alone.regressions] == ["c1"]  # one series alone cannot tell
     together = analyse(series, ["six"])
     assert together.regressions == []
-    slowed = series[:5] + [_series([6.0, 6 * 1.8 * 1.5], iqr=[0.06] * 2, params="entry=6")]
+    slowed = series[:5] + [rerun([6.0, 6 * 1.8 * 1.5], "entry=6")]
     [regression] = analyse(slowed, ["six, one slowed"]).regressions
     assert regression.series.params == "entry=6" and regression.judged_ratio == pytest.approx(1.5, rel=0.1)
     assert "machine drift" in regression.basis
@@ -258,3 +262,28 @@ def test_the_store_carries_the_sentinel_and_a_noisy_commit_is_not_a_regression(t
     frame = read_store(tmp_path)
     assert frame.set_index(["benchmark", "commit"]).loc[("latency_ms", "d" * 40), "noisy"] == True  # noqa: E712
     assert analyse([frame], ["store"]).regressions == []
+
+
+def test_a_timing_step_with_one_run_per_commit_and_few_commits_is_unconfirmed(tmp_path: Path) -> None:
+    def history_of(runs_per_commit: int) -> History:
+        directory = tmp_path / f"runs{runs_per_commit}"
+        for hour, (commit, latency) in enumerate((("a" * 40, 1.0), ("b" * 40, 1.3))):
+            for repeat in range(runs_per_commit):
+                with RunWriter.create(directory, plan=None) as writer:
+                    writer.append(_record(commit, 2 * hour + repeat, latency + 0.01 * repeat))
+        return analyse([read_store(directory)], ["store"])
+
+    once = history_of(1)  # +30 % with tight IQRs, but nothing shows how far a run moves on its own
+    assert once.regressions == [] and [c.commit for c in once.unconfirmed] == ["b" * 40]
+    twice = history_of(2)  # repeated runs at both commits measure that spread: the step is confirmed
+    assert [c.commit for c in twice.regressions] == ["b" * 40] and twice.unconfirmed == []
+
+
+def test_an_unconfirmed_step_does_not_fail_the_gate_and_is_listed(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    for hour, (commit, latency) in enumerate((("a" * 40, 1.0), ("b" * 40, 1.3))):
+        with RunWriter.create(tmp_path / "runs", plan=None) as writer:
+            writer.append(_record(commit, hour, latency))
+    result = cli("history", "--results-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert "1 timing step(s) unconfirmed" in result.err and "0 regression(s)" in result.err
+    assert "## Unconfirmed timing steps (1)" in (tmp_path / "out" / "history.md").read_text()

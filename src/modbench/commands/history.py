@@ -85,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     print(render(change_rows(history.regressions), args.format))
     print(f"{len(history.regressions)} regression(s), {len(history.improvements)} improvement(s) "
           f"in {len(history.series)} series; report: {page}", file=sys.stderr)
+    if history.unconfirmed:
+        print(f"{len(history.unconfirmed)} timing step(s) unconfirmed (one run per commit, under "
+              f"{thresholds.min_noise_commits} commits; listed in the report): measure again at both commits to confirm them",
+              file=sys.stderr)
     return 1 if history.regressions and not args.no_fail else 0
 
 

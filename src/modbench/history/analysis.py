@@ -25,11 +25,17 @@ class History:
 
     @property
     def regressions(self) -> list[Change]:
-        return [change for change in self.changes if change.regression]
+        """Confirmed steps up: what fails the gate."""
+        return [change for change in self.changes if change.regression and change.confirmed]
 
     @property
     def improvements(self) -> list[Change]:
-        return [change for change in self.changes if not change.regression]
+        return [change for change in self.changes if not change.regression and change.confirmed]
+
+    @property
+    def unconfirmed(self) -> list[Change]:
+        """Timing steps past every test but with no measure of the series' noise between runs (see :mod:`.detect`)."""
+        return [change for change in self.changes if not change.confirmed]
 
 
 def analyse(

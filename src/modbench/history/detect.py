@@ -26,6 +26,14 @@ Two parts, because neither alone is enough:
 
   A count (parameters, MACs, FLOPs) is exact, so any change is real.
 
+  A timing step that passes all of these is still only **unconfirmed** when nothing measured how
+  far the series moves between runs: fewer than ``min_noise_commits`` commits and no repeated
+  runs (samples) on both sides. On this project's 2-core machine two ``measure --all --quick``
+  runs at commits that differ in a README line moved ten entries by 10–34 % against each other,
+  after the sentinel and machine-drift corrections, with tight IQRs in each run: one run per
+  commit cannot tell a regression from that. An unconfirmed step is reported (and says how to
+  confirm it: measure again at both commits) but does not fail the gate.
+
 Every candidate is then judged again against its final neighbouring segments, and the weakest
 one that fails is dropped (its two segments merge) until all pass. Lower is better for
 everything modbench measures, so a step up is a regression and a step down an improvement.
@@ -70,6 +78,7 @@ class Change:
     judged_ratio: float  # after / before of the values judged (with the machine taken out; see ``basis``)
     noise: float | None  # the series' relative spread between commits, where it could be measured
     basis: str = ""  # what was taken out of the values before judging, in words
+    confirmed: bool = True  # False: a timing step with no measure of the series' noise between runs (see the module docstring)
 
     @property
     def ratio(self) -> float:
@@ -160,6 +169,7 @@ class _Judge:
             test, p_value = self._test(start, split, stop)
             if p_value is not None and p_value >= self.thresholds.alpha:
                 return None
+        confirmed = self.kind != "time" or noise is not None or (self._rerun(start, split) and self._rerun(split, stop))
         commits = self.table["commit"].to_numpy()[self.kept]
         return Change(
             series=self.series,
@@ -175,7 +185,12 @@ class _Judge:
             judged_ratio=after / before if before else float("inf"),
             noise=noise,
             basis=self.basis,
+            confirmed=confirmed,
         )
+
+    def _rerun(self, start: int, stop: int) -> bool:
+        """Whether some commit of ``[start, stop)`` has repeated values (samples), which show the spread between runs."""
+        return any(len(self.samples[i]) > 1 for i in range(start, stop))
 
 
     def _test(self, start: int, split: int, stop: int) -> tuple[str, float | None]:

@@ -93,6 +93,16 @@ def write_report(history: History, out_dir: str | Path) -> Path:
                 render(_series_rows(history.series[change.series]), "markdown"),
                 "",
             ]
+    lines += [f"## Unconfirmed timing steps ({len(history.unconfirmed)})", ""]
+    lines += [
+        "Steps that pass every test above, in series measured once per commit at fewer than "
+        f"{history.thresholds.min_noise_commits} commits: nothing measured how far they move between runs "
+        "on their own, so they do not fail the gate. Measure again at both commits (repeated runs become "
+        "each commit's samples) to confirm or dismiss them.",
+        "",
+        _markdown_changes(history.unconfirmed) if history.unconfirmed else "None.",
+        "",
+    ]
     lines += [f"## Improvements ({len(history.improvements)})", ""]
     lines += [_markdown_changes(history.improvements) if history.improvements else "None found.", ""]
     lines += ["## Benchmarks", "", render(_benchmark_rows(history), "markdown"), ""]
@@ -195,12 +205,13 @@ def _benchmark_rows(history: History) -> list[dict[str, Any]]:
     for key, table in history.series.items():
         row = counts.setdefault((key.source, key.benchmark), {
             "source": key.source, "benchmark": key.benchmark, "series": 0, "commits": 0,
-            "regressions": 0, "improvements": 0,
+            "regressions": 0, "improvements": 0, "unconfirmed": 0,
         })
         row["series"] += 1
         row["commits"] = max(row["commits"], len(table))
     for change in history.changes:
-        counts[(change.series.source, change.series.benchmark)]["regressions" if change.regression else "improvements"] += 1
+        column = "unconfirmed" if not change.confirmed else "regressions" if change.regression else "improvements"
+        counts[(change.series.source, change.series.benchmark)][column] += 1
     return [counts[key] for key in sorted(counts)]
 
 
