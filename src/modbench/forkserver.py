@@ -32,11 +32,10 @@ def context() -> multiprocessing.context.BaseContext:
 
 def start_early() -> None:
     """Start the forkserver now, in the background; nothing to do where there is none."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if context().get_start_method() != "forkserver":
         return
     from multiprocessing import forkserver
 
-    context()
     with sigint_blocked():  # a Ctrl-C while the server imports would print its traceback; it ignores SIGINT after
         forkserver.ensure_running()
 
