@@ -10,6 +10,12 @@ Ratios come in two kinds. A *paired* ratio is the median of per-round ratios of 
 round cancels inside that round. An *unpaired* ratio divides the medians of two independent
 samples; drift between the two lands on one side only, so its interval is honest but wider.
 
+Consecutive rounds of one timing are not independent: the machine's state persists for a while,
+and here the per-round ratios of one run had a lag-1 autocorrelation of 0.17–0.23. Resampling
+single values would then understate the spread, so from 40 values on every bootstrap here is a
+circular block bootstrap (:func:`block_length` consecutive values per block), which keeps that
+dependence.
+
 An interval needs at least two values; from fewer, nothing is known about the spread, and the
 interval is the whole admissible range (``0 .. inf`` for a ratio, ``-inf .. inf`` for a median),
 so :func:`decide` says ``undecided`` rather than pretending a single timing is exact.
@@ -74,8 +80,9 @@ def paired_ratio(
 ) -> RatioEstimate:
     """Median of the per-round ratios ``numerator_rounds[i] / denominator_rounds[i]`` and its bootstrap interval.
 
-    Round ``i`` of both sides must come from the same interleaved round; the rounds are resampled
-    as pairs, so the interval reflects the spread left after drift cancelled inside each round.
+    Round ``i`` of both sides must come from the same interleaved round; the per-round ratios are
+    resampled in blocks of consecutive rounds, so the interval reflects the spread left after drift
+    cancelled inside each round, and the drift that lasted longer than a round.
     """
     numerator = _positive(numerator_rounds, "numerator_rounds")
     denominator = _positive(denominator_rounds, "denominator_rounds")
@@ -149,9 +156,27 @@ def decide(estimate: RatioEstimate, bound: float, *, below: bool = True) -> str:
     return UNDECIDED
 
 
+BLOCKS_FROM = 40  # values; below this, resampling single values covers better (see block_length)
+
+
+def block_length(size: int) -> int:
+    """Consecutive values per bootstrap block for a series of ``size`` values.
+
+    ``ceil(size ** (1/3))`` (the usual order for a block bootstrap: 4 for 40 rounds, 5 for 100)
+    from :data:`BLOCKS_FROM` values on, 1 below. Simulated on series with a lag-1
+    autocorrelation of 0.5, the 95 % interval of the median covered the true value 80 % of the
+    time with single values and 85–89 % with such blocks, at 40 and 100 values; at 10 values
+    blocks covered worse even on independent values (85 % against 92 %), too few blocks being left.
+    """
+    return 1 if size < BLOCKS_FROM else math.ceil(size ** (1 / 3) - 1e-9)
+
+
 def _bootstrap_medians(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Medians of ``resamples`` resamples (with replacement, same size) of ``values``."""
-    indices = rng.integers(0, values.size, size=(resamples, values.size))
+    """Medians of ``resamples`` circular block bootstrap resamples of ``values`` (kept in time order), each of the same size."""
+    size = values.size
+    block = block_length(size)
+    starts = rng.integers(0, size, size=(resamples, math.ceil(size / block)))
+    indices = ((starts[:, :, None] + np.arange(block)) % size).reshape(resamples, -1)[:, :size]
     return np.median(values[indices], axis=1)
 
 
