@@ -12,7 +12,8 @@ It writes ``reports/stability.md`` and ``reports/stability.json``. Checks:
 (a) **sentinel**: the spread of the noise sentinel between checks on the quiet machine, against
     the 15 % threshold that marks a measurement noisy.
 (b) **quiet ratio**: the Ghost / conv2d latency ratio (64→128 channels, k = 3, 56×56, batch 1,
-    infer), each run a separate process timing both in interleaved rounds: varies < 5 % over 5 runs.
+    infer), each run a separate process timing both in interleaved rounds to the precision
+    ``modbench compare`` aims at by default: varies < 5 % over 5 runs.
 (c) **loaded ratio**: the same while a busy-loop process (started here, pinned to core 0, stopped
     by its PID) keeps one core busy. A loaded run the sentinel calls clean must be within 10 % of
     the quiet median; a run whose pinned threads had fewer cores than they need must be marked
@@ -53,13 +54,14 @@ REPORT = ROOT / "reports" / "stability.md"
 PAIR = {"in_channels": 64, "out_channels": 128, "kernel_size": 3, "hw": 56}
 QUIET_SPREAD, LOADED_DRIFT, QUICK_LIMIT_S, REPORT_LIMIT_S = 0.05, 0.10, 60.0, 600.0
 # Rough costs of each part here, to decide what fits the budget (seconds).
-COSTS = {"sentinel": 10, "quiet": 200, "loaded": 300, "claims": 900, "history": 200, "report": 700}
+COSTS = {"sentinel": 10, "quiet": 300, "loaded": 600, "claims": 900, "history": 200, "report": 700}
 PARTS = tuple(COSTS)
 
 
 def one_ratio(threads: int) -> dict[str, Any]:
-    """In this process: time conv2d and ghost in interleaved rounds under the sentinel; the ratio ghost/conv2d."""
-    from modbench.metrics.latency import DEFAULT_PLAN, TimedModule, time_interleaved
+    """In this process: time conv2d and ghost in interleaved rounds under the sentinel, as ``modbench compare`` does; the ratio ghost/conv2d."""
+    from modbench.commands.compare import PRECISION
+    from modbench.metrics.latency import TimedModule, plan_for, time_interleaved
     from modbench.metrics.sentinel import Sentinel
     from modbench.metrics.target import entry_target
 
@@ -70,9 +72,11 @@ def one_ratio(threads: int) -> dict[str, Any]:
         sides.append(TimedModule(name, module, inputs))
     sentinel = Sentinel(threads)
     sentinel.calibrate()
-    timing, reading = sentinel.guarded(lambda: time_interleaved(sides, "infer", threads, plan=DEFAULT_PLAN))
+    plan = plan_for(quick=False, precision=PRECISION)
+    timing, reading = sentinel.guarded(lambda: time_interleaved(sides, "infer", threads, plan=plan))
     estimate = timing.ratio(1, 0)
     return {
+        "plan": {"rounds": plan.rounds, "precision": plan.precision, "max_rounds": plan.max_rounds, "max_time_s": plan.max_time_s},
         "ratio": estimate.to_dict(),
         "round_ratios": list(timing.round_ratios(1, 0)),
         "median_ms": {side.label: side.latency().median_ms for side in timing.sides},

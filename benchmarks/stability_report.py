@@ -60,13 +60,13 @@ def _flips(found: dict[str, Any]) -> list[str]:
 
 
 def _run_rows(runs: list[dict[str, Any]], quiet: float | None) -> list[str]:
-    rows = ["| run | ratio ghost/conv2d | 95 % CI | conv2d ms (IQR) | ghost ms (IQR) | sentinel | other cores busy | attempts | noisy |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| run | ratio ghost/conv2d | 95 % CI | rounds | conv2d ms (IQR) | ghost ms (IQR) | sentinel | other cores busy | attempts | noisy |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for number, run in enumerate(runs, start=1):
         ratio, sentinel = run["ratio"], run["sentinel"]
         other = "n/a" if sentinel["other_cores"] is None else f"{sentinel['other_cores']:.2f}"
         rows.append(
-            f"| {number} | {ratio['ratio']:.4f} | {ratio['low']:.4f}–{ratio['high']:.4f} "
+            f"| {number} | {ratio['ratio']:.4f} | {ratio['low']:.4f}–{ratio['high']:.4f} | {ratio['rounds']} "
             f"| {run['median_ms']['conv2d']:.3f} ({run['iqr_ms']['conv2d']:.3f}) | {run['median_ms']['ghost']:.3f} ({run['iqr_ms']['ghost']:.3f}) "
             f"| {sentinel['slowdown']:+.1%} | {other} | {sentinel['attempts']} | {'**noisy**' if sentinel['noisy'] else 'clean'} |")
     ratios = _ratios(runs)
@@ -107,8 +107,11 @@ def render(found: dict[str, Any]) -> str:
     for part, title in (("quiet", "(b) Ghost / conv2d, quiet"), ("loaded", "(c) Ghost / conv2d, one core kept busy")):
         for threads, runs in found.get(part, {}).items():
             lines += [f"## {title}, {threads} thread(s)", "",
-                      f"Both entries at {pair}, batch 1, infer; each run a separate process, 10 interleaved rounds "
-                      "(ratio = median of the per-round ratios, bootstrap 95 % interval), under the noise sentinel.", ""]
+                      f"Both entries at {pair}, batch 1, infer; each run a separate process timing both in interleaved "
+                      f"rounds as `modbench compare` does: at least {runs[0]['plan']['rounds']}, then more until the ratio's "
+                      f"95 % interval is within ±{runs[0]['plan']['precision']:.0%} (at most {runs[0]['plan']['max_rounds']} rounds "
+                      f"or {runs[0]['plan']['max_time_s']:g} s); ratio = median of the per-round ratios, block bootstrap "
+                      "95 % interval; under the noise sentinel.", ""]
             if part == "loaded":
                 lines += [f"A busy loop (PID {found['busy_pid']}, pinned to core 0) ran for the whole part.", ""]
             quiet = statistics.median(_ratios(found["quiet"][threads])) if part == "loaded" and threads in found.get("quiet", {}) else None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +13,7 @@ from torch import nn
 
 from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.records import Latency
-from modbench.metrics.latency import QUICK_PLAN, TimedModule, TimingPlan, time_interleaved, time_step
+from modbench.metrics.latency import QUICK_PLAN, TimedModule, TimingPlan, interleaved_rounds, time_interleaved, time_step
 from modbench.metrics.target import module_target
 from modbench.spec import Settings, Spec
 
@@ -126,3 +130,65 @@ def test_latency_statistics_are_derived_from_the_samples() -> None:
     assert stats.median_s == 3.0 and stats.iqr_s == 2.0 and stats.runs == 50
     low, high = stats.ci_s
     assert 1.0 <= low <= 3.0 <= high <= 100.0
+
+
+class ScriptedStep:
+    """A stand-in for a prepared step whose blocks take scripted times: the stopping rule without a clock."""
+
+    def __init__(self, label: str, times: Iterator[float]) -> None:
+        self.label, self.threads, self._times = label, 1, times
+
+    def block(self, number: int) -> float:
+        return next(self._times)
+
+    def calibrate(self, block_s: float) -> int:
+        return 1
+
+
+def steady(seconds: float) -> Iterator[float]:
+    return itertools.repeat(seconds)
+
+
+def noisy(seconds: float, spread: float, seed: int) -> Iterator[float]:
+    rng = np.random.default_rng(seed)
+    while True:
+        yield seconds * float(rng.lognormal(0.0, spread))
+
+
+# One block per side per round (block_s and round_time_s equal), no warm-up.
+SCRIPTED = TimingPlan(warmup_s=0.0, min_run_time_s=0.0, rounds=6, round_time_s=1.0, block_s=1.0, min_samples=1)
+
+
+def test_without_a_precision_the_plan_s_rounds_are_all_that_is_timed() -> None:
+    timing = interleaved_rounds([ScriptedStep("a", noisy(1.0, 0.3, 1)), ScriptedStep("b", noisy(1.0, 0.3, 2))], SCRIPTED)
+    assert [len(side.round_s) for side in timing.sides] == [6, 6]
+
+
+def test_a_ratio_already_precise_stops_at_the_minimum_rounds() -> None:
+    plan = replace(SCRIPTED, precision=0.01)
+    timing = interleaved_rounds([ScriptedStep("a", steady(1.0)), ScriptedStep("b", steady(0.5))], plan)
+    assert len(timing.orders) == plan.rounds
+    assert timing.ratio(1, 0).ratio == pytest.approx(0.5)
+
+
+def test_a_noisy_ratio_gets_rounds_until_it_is_precise_or_the_cap_is_reached() -> None:
+    loose = replace(SCRIPTED, precision=0.10, max_rounds=400)
+    timing = interleaved_rounds([ScriptedStep("a", noisy(1.0, 0.15, 3)), ScriptedStep("b", noisy(0.5, 0.15, 4))], loose)
+    assert SCRIPTED.rounds < len(timing.orders) < loose.max_rounds
+    assert timing.ratio(1, 0).relative_half_width <= 0.10 + 0.02  # the stopping check resamples fewer times than the final one
+    capped = replace(SCRIPTED, precision=0.001, max_rounds=30)
+    timing = interleaved_rounds([ScriptedStep("a", noisy(1.0, 0.15, 3)), ScriptedStep("b", noisy(0.5, 0.15, 4))], capped)
+    assert len(timing.orders) == 30
+    assert [len(side.round_s) for side in timing.sides] == [30, 30]
+    assert timing.orders[-2:] == ((0, 1), (1, 0))  # the alternation goes on in the added rounds
+
+
+def test_no_rounds_are_added_once_the_time_for_rounds_is_spent() -> None:
+    spent = replace(SCRIPTED, precision=0.001, max_time_s=0.0)
+    timing = interleaved_rounds([ScriptedStep("a", noisy(1.0, 0.15, 5)), ScriptedStep("b", noisy(0.5, 0.15, 6))], spent)
+    assert len(timing.orders) == SCRIPTED.rounds
+
+
+def test_a_precision_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="relative half-width"):
+        replace(SCRIPTED, precision=1.5)

@@ -144,6 +144,7 @@ def run_measurements(
     progress: Progress | None = None,
     cross_check: str | None = None,
     paired: bool = False,
+    precision: float | None = None,
     cluster: str | None = None,
     channels_last: bool = False,
     compile: str | None = None,
@@ -152,7 +153,9 @@ def run_measurements(
     """Plan one spec per subject × mode × batch and run them as one run (see :mod:`modbench.run`).
 
     ``paired``: the subjects are compared, so at each mode and batch they are measured as one pair
-    task, their latencies in interleaved rounds (:mod:`modbench.metrics.pairs`).
+    task, their latencies in interleaved rounds (:mod:`modbench.metrics.pairs`); with a
+    ``precision``, the rounds go on until each latency ratio's 95 % interval is within ``±precision``
+    (or a cap of rounds and time is reached, :class:`~modbench.metrics.latency.TimingPlan`).
     ``batches="auto"``: each subject at the largest batch that fits on the GPU, found here first
     (the subjects' batches then differ, so they are measured one by one, not as pairs).
     """
@@ -172,6 +175,7 @@ def run_measurements(
             channels_last=channels_last,
             compile=compile,
             amp=amp,
+            precision=precision,
             **({"threads": threads} if threads is not None else {}),
         )
         for mode in modes

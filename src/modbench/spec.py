@@ -34,7 +34,9 @@ DEVICES = ("cpu", "cuda")
 @dataclass(frozen=True)
 class Settings:
     """How to measure: which measurements, where, at which precision, in which mode, on how many threads,
-    which second counter (if any) cross-checks the MACs, and the execution knobs.
+    which second counter (if any) cross-checks the MACs, the execution knobs, and how precise an
+    interleaved latency ratio must be (``precision``: rounds go on until each ratio's 95 % interval
+    is that tight, within a cap; ``None``: the plan's fixed rounds).
 
     ``channels_last``, ``compile`` and ``amp`` are the execution knobs of :mod:`modbench.metrics.variants`.
     """
@@ -49,6 +51,7 @@ class Settings:
     channels_last: bool = False
     compile: str | None = None
     amp: str | None = None
+    precision: float | None = None  # interleaved latencies: time until each ratio's 95 % interval is within ±this
 
     def __post_init__(self) -> None:
         check_metrics(self.metrics)
@@ -59,6 +62,8 @@ class Settings:
         check_choice("mode", self.mode, MODES)
         if self.threads < 1:
             raise UsageError(f"threads must be a positive integer, got {self.threads}")
+        if self.precision is not None and not 0.0 < self.precision < 0.5:
+            raise UsageError(f"precision is a fraction between 0 and 0.5, got {self.precision!r}; e.g. --precision 0.03 for ±3 %")
         if self.compile is not None:
             check_choice("--compile mode", self.compile, COMPILE_MODES)
         if self.amp is not None:

@@ -22,8 +22,9 @@ from typing import Any
 
 from modbench.catalog import get_entry
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
-from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs
+from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs, precision_fraction
 from modbench.errors import UsageError
+from modbench.metrics.latency import DEFAULT_PLAN
 from modbench.metrics.pairs import paired_estimate
 from modbench.metrics.registry import MEASUREMENTS, VALUE_METRICS
 from modbench.output import format_cell, render
@@ -34,6 +35,7 @@ from modbench.text import format_config
 HELP = "compare two entries side by side: every metric and the ratio B/A"
 
 COMPARED = VALUE_METRICS
+PRECISION = 0.03  # the latency ratio's 95 % interval aimed at, unless --quick or --precision says otherwise
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"override a config value of {side.upper()} only (repeatable; wins over --set)",
         )
     add_run_options(parser)
+    parser.add_argument(
+        "--precision", type=precision_fraction, metavar="FRACTION",
+        help=f"time in interleaved rounds until the latency ratio's 95 %% interval is within ±FRACTION of it, "
+        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION:.0%}; with --quick: 5 rounds, no target)",
+    )
     add_format_option(parser, "the two sides")
 
 
@@ -116,6 +123,13 @@ def comparison_rows(a: Record, b: Record, labels: tuple[str, str]) -> list[dict[
     return rows
 
 
+def aimed_precision(args: argparse.Namespace) -> float | None:
+    """``--precision``; not given: :data:`PRECISION`, or none with ``--quick`` (a quick comparison is a rough one)."""
+    if args.precision is not None:
+        return args.precision
+    return None if args.quick else PRECISION
+
+
 def run(args: argparse.Namespace) -> int:
     shared = parse_overrides(args)
     shared_a, shared_b = split_overrides((args.a, args.b), shared)
@@ -128,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"A and B are both {args.a} at the same config; compare two entries, or one at two configs with --set-b KEY=VALUE")
     labels = side_labels((args.a, args.b), configs)
     notes = config_notes(labels, configs, shared, [shared_a, shared_b])
-    outcome = measure_specs(args, list(specs), paired=True)
+    outcome = measure_specs(args, list(specs), paired=True, precision=aimed_precision(args))
     sides: list[dict[tuple[int, str], Record]] = [{}, {}]
     key_a = (args.a, canonical_config(configs[0]))
     for record in outcome.records:

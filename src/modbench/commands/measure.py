@@ -129,11 +129,13 @@ def parse_batches(text: str | None, default: int) -> list[int] | str:
     return "auto" if text.strip().lower() == "auto" else parse_int_list(text, "batch")
 
 
-def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1, paired: bool = False) -> RunOutcome:
+def measure_specs(
+    args: argparse.Namespace, specs: list[EntrySpec], default_batch: int = 1, paired: bool = False, precision: float | None = None
+) -> RunOutcome:
     """Run ``specs`` with the run options in ``args`` (batch, mode, device, ...) as one saved run.
 
     Without ``--batch`` they are measured at ``default_batch``; ``paired``: compared, so timed
-    in interleaved rounds at each batch and mode.
+    in interleaved rounds at each batch and mode, until each ratio is known to ``±precision`` when one is given.
     """
     check_compile_option(args)
     return run_measurements(
@@ -152,6 +154,7 @@ def measure_specs(args: argparse.Namespace, specs: list[EntrySpec], default_batc
         progress=progress_for(sys.stderr),
         cross_check=args.cross_check,
         paired=paired,
+        precision=precision,
         cluster=args.cluster,
         channels_last=args.channels_last,
         compile=args.compile,

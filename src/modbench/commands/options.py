@@ -117,6 +117,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def precision_fraction(text: str) -> float:
+    """An argparse ``type`` for ``--precision``: a fraction above 0 and below 0.5 (0.03 = ±3 %)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.03 (for ±3 %), got {text!r}") from None
+    if not 0.0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"expected a fraction above 0 and below 0.5 such as 0.03 (for ±3 %), got {text!r}")
+    return value
+
+
 def unique(items: Iterable[T]) -> list[T]:
     """``items`` in their order, repeats dropped: asking twice for the same measurement measures it once."""
     return list(dict.fromkeys(items))

@@ -26,7 +26,7 @@ import time
 import timeit
 from collections.abc import Sequence
 from contextlib import ExitStack, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,10 +53,15 @@ class TimingPlan:
     round_time_s: float  # interleaved: time per side per round
     block_s: float  # interleaved: the length one calibrated block aims at
     min_samples: int  # one step alone: timed blocks at least, so a slow step still shows its spread
+    precision: float | None = None  # interleaved: go on past `rounds` until every ratio's 95 % interval is this tight (relative half-width)
+    max_rounds: int = 100  # interleaved, with a precision: rounds at most
+    max_time_s: float = 60.0  # interleaved, with a precision: no further rounds once the rounds have taken this long
 
     def __post_init__(self) -> None:
         if self.rounds < MIN_ROUNDS:
             raise ValueError(f"interleaved timing needs at least {MIN_ROUNDS} rounds, got {self.rounds}")
+        if self.precision is not None and not 0.0 < self.precision < 1.0:
+            raise ValueError(f"precision is a relative half-width between 0 and 1 (0.03 = ±3 %), got {self.precision!r}")
 
 
 DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_time_s=0.1, block_s=0.02, min_samples=5)
@@ -64,8 +69,10 @@ DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_ti
 QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_s=0.01, block_s=0.002, min_samples=3)
 
 
-def plan_for(quick: bool) -> TimingPlan:
-    return QUICK_PLAN if quick else DEFAULT_PLAN
+def plan_for(quick: bool, precision: float | None = None) -> TimingPlan:
+    """The quick or the default plan; with a ``precision``, interleaved rounds go on until each ratio is that precise."""
+    plan = QUICK_PLAN if quick else DEFAULT_PLAN
+    return plan if precision is None else replace(plan, precision=precision)
 
 
 @dataclass
@@ -183,14 +190,27 @@ class InterleavedTiming:
         return paired_ratio(self.sides[numerator].round_s, self.sides[denominator].round_s, seed=seed)
 
 
-def round_orders(sides: int, rounds: int) -> list[tuple[int, ...]]:
-    """A B, B A, A B, …: even rounds in order, odd rounds reversed, so neither side always goes first."""
+def round_order(sides: int, index: int) -> tuple[int, ...]:
+    """The order of round ``index``: even rounds in order, odd rounds reversed, so neither side always goes first."""
     forward = tuple(range(sides))
-    return [forward if r % 2 == 0 else forward[::-1] for r in range(rounds)]
+    return forward if index % 2 == 0 else forward[::-1]
+
+
+def precise_enough(round_s: Sequence[Sequence[float]], precision: float) -> bool:
+    """Whether every side's paired ratio to side 0 has a 95 % interval within ``±precision`` of it."""
+    return all(
+        paired_ratio(side, round_s[0], resamples=1000).relative_half_width <= precision for side in round_s[1:]
+    )
 
 
 def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT_PLAN) -> InterleavedTiming:
-    """Time ``steps`` in ``plan.rounds`` alternating rounds; each side gets ``plan.round_time_s`` per round.
+    """Time ``steps`` in alternating rounds; each side gets ``plan.round_time_s`` per round.
+
+    ``plan.rounds`` rounds, then, with a ``plan.precision``, two more at a time until every
+    ratio to the first step is that precise (:func:`precise_enough`), ``plan.max_rounds`` are
+    done or the rounds have taken ``plan.max_time_s``. On a shared machine the per-round ratio of
+    two small blocks varies by 10–13 %, so a ratio known to ±2 % takes about a hundred rounds, where
+    ten give ±8 %: only a precision asked for pays that.
 
     Every step is warmed up and its block size calibrated once, before the first round, so each
     round is made of the same kind of block. Threads must already be pinned by the caller.
@@ -204,12 +224,28 @@ def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT
     blocks = [max(1, round(plan.round_time_s / (step.block(number) * number))) for step, number in zip(steps, numbers)]
     samples: list[list[float]] = [[] for _ in steps]
     round_s: list[list[float]] = [[] for _ in steps]
-    orders = round_orders(len(steps), plan.rounds)
-    for order in orders:
+    orders: list[tuple[int, ...]] = []
+
+    def one_round() -> None:
+        order = round_order(len(steps), len(orders))
         for index in order:
             times = [steps[index].block(numbers[index]) for _ in range(blocks[index])]
             samples[index].extend(times)
             round_s[index].append(float(np.median(times)))
+        orders.append(order)
+
+    started = time.perf_counter()
+    while len(orders) < plan.rounds:
+        one_round()
+    while (
+        plan.precision is not None
+        and len(orders) < plan.max_rounds
+        and time.perf_counter() - started < plan.max_time_s
+        and not precise_enough(round_s, plan.precision)
+    ):
+        one_round()
+        if len(orders) < plan.max_rounds:
+            one_round()  # two at a time: as many rounds in each order
     sides = tuple(
         SideTiming(step.label, tuple(samples[i]), tuple(round_s[i]), numbers[i], step.threads) for i, step in enumerate(steps)
     )
@@ -232,8 +268,12 @@ def time_interleaved(
     threads: int | None = None,
     quick: bool = False,
     plan: TimingPlan | None = None,
+    precision: float | None = None,
 ) -> InterleavedTiming:
-    """:func:`interleaved_rounds` of one ``mode`` step of each module, each module's state restored after."""
+    """:func:`interleaved_rounds` of one ``mode`` step of each module, each module's state restored after.
+
+    ``plan`` defaults to :func:`plan_for` ``(quick, precision)``.
+    """
     threads = threads or torch.get_num_threads()
     with ExitStack() as stack:
         stack.enter_context(pinned_threads(threads))
@@ -241,7 +281,7 @@ def time_interleaved(
         for timed in modules:
             stack.enter_context(preserved_state(timed.module, mode))
             steps.append(prepare_step(timed.label, timed.module, timed.inputs, mode, threads, timed.input_grad))
-        timing = interleaved_rounds(steps, plan or plan_for(quick))
+        timing = interleaved_rounds(steps, plan or plan_for(quick, precision))
         if mode == "train":
             for timed in modules:
                 timed.module.zero_grad(set_to_none=True)

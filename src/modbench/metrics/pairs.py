@@ -137,7 +137,7 @@ def measure_pair(pair: PairSpec) -> list[Record]:
             sides.append(TimedModule(spec.key.entry, module, inputs, target.input_grad))
             compile_times.append(compile_s)
         timing, reading = shared_sentinel(settings.threads).guarded(
-            lambda: time_interleaved(sides, settings.mode, settings.threads, settings.quick)
+            lambda: time_interleaved(sides, settings.mode, settings.threads, settings.quick, precision=settings.precision)
         )
     pair_id = secrets.token_hex(6)
     for record, side, compile_s in zip(records, timing.sides, compile_times):
