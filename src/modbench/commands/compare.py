@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision", type=precision_fraction, metavar="FRACTION",
         help=f"time in interleaved rounds until the latency ratio's 95 %% interval is within ±FRACTION of it, "
-        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION:.0%}; with --quick: 5 rounds, no target)",
+        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: 5 rounds, no target)",
     )
     add_format_option(parser, "the two sides")
 
