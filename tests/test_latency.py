@@ -13,7 +13,8 @@ from torch import nn
 
 from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.records import Latency
-from modbench.metrics.latency import QUICK_PLAN, TimedModule, TimingPlan, interleaved_rounds, time_interleaved, time_step
+from modbench.metrics.latency import DEFAULT_PLAN, QUICK_PLAN, TimedModule, TimingPlan, interleaved_rounds, plan_for, time_interleaved, time_step
+from modbench.stats import BLOCKS_FROM
 from modbench.metrics.target import module_target
 from modbench.spec import Settings, Spec
 
@@ -192,3 +193,9 @@ def test_no_rounds_are_added_once_the_time_for_rounds_is_spent() -> None:
 def test_a_precision_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(ValueError, match="relative half-width"):
         replace(SCRIPTED, precision=1.5)
+
+
+def test_a_precise_plan_spans_the_rounds_the_block_bootstrap_needs() -> None:
+    precise = plan_for(False, 0.03)
+    assert precise.precision == 0.03 and precise.rounds == BLOCKS_FROM and precise.max_rounds >= BLOCKS_FROM
+    assert plan_for(False) == DEFAULT_PLAN and plan_for(True) == QUICK_PLAN

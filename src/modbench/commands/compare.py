@@ -26,6 +26,7 @@ from modbench.commands.options import add_config_options, add_format_option, par
 from modbench.errors import UsageError
 from modbench.metrics.latency import DEFAULT_PLAN
 from modbench.metrics.pairs import paired_estimate
+from modbench.stats import BLOCKS_FROM
 from modbench.metrics.registry import MEASUREMENTS, VALUE_METRICS
 from modbench.output import format_cell, render
 from modbench.records import Record, canonical_config
@@ -51,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument(
         "--precision", type=precision_fraction, metavar="FRACTION",
-        help=f"time in interleaved rounds until the latency ratio's 95 %% interval is within ±FRACTION of it, "
+        help=f"time at least {BLOCKS_FROM} interleaved rounds, then more until the latency ratio's 95 %% interval is within ±FRACTION of it, "
         f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: 5 rounds, no target)",
     )
     add_format_option(parser, "the two sides")
