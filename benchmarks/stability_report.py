@@ -73,6 +73,12 @@ def _run_rows(runs: list[dict[str, Any]], quiet: float | None) -> list[str]:
     against = f"; median against quiet {statistics.median(ratios) / quiet - 1:+.1%}" if quiet else ""
     rows += ["", f"Median ratio {statistics.median(ratios):.4f}; runs range {min(ratios):.4f}–{max(ratios):.4f}, "
                  f"spread (max − min) / median **{_spread(ratios):.2%}**{against}."]
+    conv = [run["median_ms"]["conv2d"] for run in runs]
+    if len(runs) > 2 and len(set(conv)) > 1 and len(set(ratios)) > 1:
+        rows += ["", f"Correlation across runs of the run's ratio with how fast the host ran conv2d itself in that run "
+                     f"(conv2d {min(conv):.2f}–{max(conv):.2f} ms): r = {statistics.correlation(conv, ratios):+.2f}. "
+                     "Near +1, the ratio moves with the host's state (a slower host slows the more memory-bound Ghost more), "
+                     "which no pairing inside one run can cancel."]
     return rows
 
 
