@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from modbench.cli import COMMANDS, MEASURING, will_measure
@@ -29,3 +32,20 @@ def test_only_a_measuring_command_line_starts_the_forkserver(argv: list[str], ex
 
 def test_every_measuring_command_exists() -> None:
     assert MEASURING <= set(COMMANDS)
+
+
+def test_the_exit_shortcut_is_loaded_by_the_forkserver_only() -> None:
+    # Imported anywhere else, it would end that process without its own exit code.
+    code = (
+        "import sys, modbench.cli, modbench.api, modbench.run.worker, modbench.forkserver\n"
+        "assert 'modbench.forkserver_exit' in modbench.forkserver.PRELOAD\n"
+        "sys.exit(3 if 'modbench.forkserver_exit' in sys.modules else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_process_with_the_exit_shortcut_flushes_its_output_and_leaves_at_once() -> None:
+    code = "import sys, modbench.forkserver_exit\nsys.stdout.write('kept')\nsys.exit(3)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout == "kept"
+    assert done.returncode == 0  # os._exit(0) ran at exit, before the interpreter's own teardown and exit code

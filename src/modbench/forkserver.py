@@ -17,8 +17,9 @@ import signal
 from collections.abc import Iterator
 
 # What the server imports before it forks anything. torch._dynamo is imported lazily by torch on
-# the first forward under a dispatch mode (the FLOP counter), which cost every fresh child seconds.
-PRELOAD = ["modbench.run.worker", "torch._dynamo"]
+# the first forward under a dispatch mode (the FLOP counter), which cost every fresh child seconds;
+# modbench.forkserver_exit makes the server skip tearing all that down when the command ends.
+PRELOAD = ["modbench.run.worker", "torch._dynamo", "modbench.forkserver_exit"]
 
 
 def context() -> multiprocessing.context.BaseContext:
