@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from dataclasses import asdict
 import os
 import signal
 import statistics
@@ -76,7 +77,7 @@ def one_ratio(threads: int) -> dict[str, Any]:
     timing, reading = sentinel.guarded(lambda: time_interleaved(sides, "infer", threads, plan=plan))
     estimate = timing.ratio(1, 0)
     return {
-        "plan": {"rounds": plan.rounds, "precision": plan.precision, "max_rounds": plan.max_rounds, "max_time_s": plan.max_time_s},
+        "plan": asdict(plan),
         "ratio": estimate.to_dict(),
         "round_ratios": list(timing.round_ratios(1, 0)),
         "median_ms": {side.label: side.latency().median_ms for side in timing.sides},

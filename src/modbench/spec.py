@@ -62,13 +62,20 @@ class Settings:
         check_choice("mode", self.mode, MODES)
         if self.threads < 1:
             raise UsageError(f"threads must be a positive integer, got {self.threads}")
-        if self.precision is not None and not 0.0 < self.precision < 0.5:
-            raise UsageError(f"precision is a fraction between 0 and 0.5, got {self.precision!r}; e.g. --precision 0.03 for ±3 %")
+        if self.precision is not None:
+            check_precision(self.precision)
         if self.compile is not None:
             check_choice("--compile mode", self.compile, COMPILE_MODES)
         if self.amp is not None:
             check_choice("--amp precision", self.amp, tuple(AMP_DTYPES))
         check_knobs(self.device, self.dtype, self.compile, self.amp)
+
+
+def check_precision(precision: float) -> float:
+    """``precision`` once it is a fraction above 0 and below 0.5 (a ratio's relative half-width: 0.03 = ±3 %)."""
+    if not 0.0 < precision < 0.5:
+        raise UsageError(f"precision is a fraction above 0 and below 0.5, got {precision!r}; e.g. --precision 0.03 for ±3 %")
+    return precision
 
 
 def check_device_here(device: str) -> None:

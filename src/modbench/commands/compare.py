@@ -24,7 +24,7 @@ from modbench.catalog import get_entry
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs, precision_fraction
 from modbench.errors import UsageError
-from modbench.metrics.latency import DEFAULT_PLAN
+from modbench.metrics.latency import DEFAULT_PLAN, QUICK_PLAN
 from modbench.metrics.pairs import paired_estimate
 from modbench.stats import BLOCKS_FROM
 from modbench.metrics.registry import MEASUREMENTS, VALUE_METRICS
@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision", type=precision_fraction, metavar="FRACTION",
         help=f"time at least {BLOCKS_FROM} interleaved rounds, then more until the latency ratio's 95 %% interval is within ±FRACTION of it, "
-        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: 5 rounds, no target)",
+        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: {QUICK_PLAN.rounds} rounds, no target)",
     )
     add_format_option(parser, "the two sides")
 

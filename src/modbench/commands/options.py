@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from modbench.errors import UsageError, closest
 from modbench.output import FORMAT_HELP, FORMATS
+from modbench.spec import check_precision
 
 T = TypeVar("T")
 
@@ -118,14 +119,15 @@ def positive_int(text: str) -> int:
 
 
 def precision_fraction(text: str) -> float:
-    """An argparse ``type`` for ``--precision``: a fraction above 0 and below 0.5 (0.03 = ±3 %)."""
+    """An argparse ``type`` for ``--precision``: a fraction as :func:`modbench.spec.check_precision` admits (0.03 = ±3 %)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a fraction such as 0.03 (for ±3 %), got {text!r}") from None
-    if not 0.0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"expected a fraction above 0 and below 0.5 such as 0.03 (for ±3 %), got {text!r}")
-    return value
+    try:
+        return check_precision(value)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def unique(items: Iterable[T]) -> list[T]:
