@@ -183,6 +183,20 @@ def test_a_verdict_uses_the_paired_interval_and_says_so() -> None:
     assert "paired interval" in (second.note or "")
 
 
+def test_a_latency_timed_under_load_is_undecided_even_when_its_interval_is_clear() -> None:
+    claim = comparison_claim(Comparison("a", FAST, BASE, (FASTER,)))
+    rows = [
+        rounds_row(BASE, "p1", BASE_WITH_FAST),
+        rounds_row(FAST, "p1", FAST_WITH_BASE, noisy=True, sentinel_slowdown=0.4),
+    ]
+    [quiet] = judge([claim], result_set({**row, "noisy": False} for row in rows))[0].checks
+    [loaded] = judge([claim], result_set(rows))[0].checks
+    assert quiet.outcome == "holds" and (loaded.low, loaded.high) == (quiet.low, quiet.high)
+    assert loaded.outcome == "undecided" and loaded.noisy
+    assert "not judged: its paired interval alone would say holds" in (loaded.note or "")
+    assert "sentinel up to 40% slower than quiet" in (loaded.note or "")
+
+
 def result_set_rows() -> list[dict[str, Any]]:
     return [
         rounds_row(BASE, "p1", BASE_WITH_FAST, "2026-01-01T00:00:01"),
