@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,7 @@ from modbench.commands.progress import BarProgress, progress_for
 from modbench.metrics.target import module_target
 from modbench.results import read_run
 from modbench.run import RunOptions, failure_status, plan_specs, run_specs
+from modbench.run.worker import Worker
 from modbench.spec import Settings
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "faults.py")
@@ -179,3 +182,17 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
     pipe = io.StringIO()
     run_specs(specs, options=RunOptions(isolate=False), progress=progress_for(pipe))
     assert pipe.getvalue().splitlines() == ["modbench: [1/2] tiny (batch 1, infer): ok", "modbench: [2/2] tiny (batch 2, infer): ok"]
+
+
+def test_a_ctrl_c_taken_by_another_thread_still_ends_the_wait_on_a_child() -> None:
+    """The kernel may hand SIGINT to any thread; the parent's wait on its child must notice it within a slice, not at the time limit."""
+    waiting = object.__new__(Worker)  # only its connection is used: a child that never answers
+    waiting._conn, silent_child = multiprocessing.Pipe()
+    other = threading.Thread(target=lambda: (time.sleep(0.3), signal.pthread_kill(threading.get_ident(), signal.SIGINT)))
+    started = time.monotonic()
+    other.start()
+    with pytest.raises(KeyboardInterrupt):
+        waiting._receive(30.0)
+    other.join()
+    assert time.monotonic() - started < 5.0
+    silent_child.close()

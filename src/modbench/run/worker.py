@@ -56,6 +56,7 @@ STARTUP_LIMIT_S = 300.0
 
 _OOM_MESSAGE = re.compile(r"out of memory|can't allocate memory", re.IGNORECASE)
 _PR_SET_PDEATHSIG = 1
+_WAIT_SLICE_S = 0.2  # how long the parent waits on a child between checks for a Ctrl-C
 
 
 def execute(spec: Spec | PairSpec) -> Record | list[Record]:
@@ -162,9 +163,19 @@ class Worker:
         return failure_record(spec, "failed", f"the measuring process died ({_exit_reason(self.process.exitcode)})")
 
     def _receive(self, limit: float | None) -> Any:
-        if not self._conn.poll(limit):
-            raise _Timeout
-        return self._conn.recv()
+        """The child's next message, waiting at most ``limit`` seconds (``None``: no limit).
+
+        The wait is cut into slices of :data:`_WAIT_SLICE_S`: a Ctrl-C the kernel hands to another
+        thread of this process (the progress display's) only sets Python's flag, and a single long
+        ``poll`` would sleep through it until the entry's time limit ran out.
+        """
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            left = _WAIT_SLICE_S if deadline is None else min(_WAIT_SLICE_S, deadline - time.monotonic())
+            if self._conn.poll(max(0.0, left)):
+                return self._conn.recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _Timeout
 
 
 def _exit_reason(code: int | None) -> str:
