@@ -22,6 +22,7 @@ import pytest
 from modbench.environment import machine_id
 from modbench.results import read_run
 from tests.ports import free_port
+from tests.signals import restore_sigint
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (dask[distributed]) is not installed")
 psutil = pytest.importorskip("psutil", reason="psutil comes with distributed")
@@ -113,9 +114,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def modbench(*args: str, cwd: Path, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:
     command = [sys.executable, "-m", "modbench.cli", "--plugin", PLUGIN, *args]
     if not wait:
-        return subprocess.Popen(  # SIGINT restored: a shell without job control starts background jobs ignoring it
-            command, cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        return subprocess.Popen(
+            command, cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint,
         )
     return subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True, timeout=TIMEOUT_S)
 

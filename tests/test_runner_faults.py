@@ -27,6 +27,7 @@ from modbench.metrics.target import module_target
 from modbench.results import read_run
 from modbench.run import RunOptions, failure_status, plan_specs, run_specs
 from modbench.run.worker import Worker
+from tests.signals import keyboard_interrupt_on_sigint, restore_sigint
 from modbench.spec import Settings
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "faults.py")
@@ -72,7 +73,8 @@ def test_every_fault_is_recorded_with_its_reason_and_the_rest_is_kept(
 def start(results: Path, *args: str, sleep: str) -> subprocess.Popen[str]:
     env = {**os.environ, "MODBENCH_FAULT_SLEEP": sleep}
     command = [sys.executable, "-m", "modbench.cli", "--plugin", PLUGIN, "measure", *args, *QUICK, "--results-dir", str(results)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=restore_sigint)
 
 
 def wait_for_records(process: subprocess.Popen[str], results: Path, count: int, timeout: float = 180.0) -> Path:
@@ -191,7 +193,7 @@ def test_a_ctrl_c_taken_by_another_thread_still_ends_the_wait_on_a_child() -> No
     other = threading.Thread(target=lambda: (time.sleep(0.3), signal.pthread_kill(threading.get_ident(), signal.SIGINT)))
     started = time.monotonic()
     other.start()
-    with pytest.raises(KeyboardInterrupt):
+    with keyboard_interrupt_on_sigint(), pytest.raises(KeyboardInterrupt):
         waiting._receive(30.0)
     other.join()
     assert time.monotonic() - started < 5.0
