@@ -27,8 +27,8 @@ from modbench.metrics.target import module_target
 from modbench.results import read_run
 from modbench.run import RunOptions, failure_status, plan_specs, run_specs
 from modbench.run.worker import Worker
-from tests.signals import keyboard_interrupt_on_sigint, restore_sigint
 from modbench.spec import Settings
+from tests.signals import keyboard_interrupt_on_sigint, restore_sigint
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "faults.py")
 QUICK = ["--quick", "--metrics", "params,latency"]
