@@ -114,7 +114,8 @@ def render(found: dict[str, Any]) -> str:
         for threads, runs in found.get(part, {}).items():
             lines += [f"## {title}, {threads} thread(s)", "",
                       f"Both entries at {pair}, batch 1, infer; each run a separate process timing both in interleaved "
-                      f"rounds as `modbench compare` does: at least {runs[0]['plan']['rounds']}, then more until the ratio's "
+                      f"rounds as `modbench compare` does: at least {runs[0]['plan']['rounds']} over at least "
+                      f"{runs[0]['plan'].get('min_span_s', 0):g} s, then more until the ratio's "
                       f"95 % interval is within ±{runs[0]['plan']['precision']:.0%} (at most {runs[0]['plan']['max_rounds']} rounds "
                       f"or {runs[0]['plan']['max_time_s']:g} s); ratio = median of the per-round ratios, block bootstrap "
                       "95 % interval; under the noise sentinel.", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ from torch import nn
 
 from modbench.metrics.core import achieved_gflops, measure_spec
 from modbench.records import Latency
-from modbench.metrics.latency import DEFAULT_PLAN, QUICK_PLAN, TimedModule, TimingPlan, interleaved_rounds, plan_for, time_interleaved, time_step
+from modbench.metrics.latency import DEFAULT_PLAN, PRECISE_SPAN_S, QUICK_PLAN, TimedModule, TimingPlan, interleaved_rounds, plan_for, time_interleaved, time_step
 from modbench.stats import BLOCKS_FROM
 from modbench.metrics.target import module_target
 from modbench.spec import Settings, Spec
@@ -190,6 +191,15 @@ def test_no_rounds_are_added_once_the_time_for_rounds_is_spent() -> None:
     assert len(timing.orders) == SCRIPTED.rounds
 
 
+def test_a_precise_ratio_still_gets_rounds_until_they_span_the_minimum_time() -> None:
+    spanned = replace(SCRIPTED, precision=0.01, min_span_s=0.05, max_rounds=100_000)
+    started = time.perf_counter()
+    timing = interleaved_rounds([ScriptedStep("a", steady(1.0)), ScriptedStep("b", steady(0.5))], spanned)
+    assert time.perf_counter() - started >= spanned.min_span_s
+    assert len(timing.orders) > spanned.rounds  # precise after the first rounds, yet timed on
+    assert len(timing.orders) % 2 == 0 and timing.ratio(1, 0).ratio == pytest.approx(0.5)
+
+
 def test_a_precision_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(ValueError, match="relative half-width"):
         replace(SCRIPTED, precision=1.5)
@@ -197,5 +207,7 @@ def test_a_precision_outside_zero_to_one_is_refused() -> None:
 
 def test_a_precise_plan_spans_the_rounds_the_block_bootstrap_needs() -> None:
     precise = plan_for(False, 0.03)
-    assert precise.precision == 0.03 and precise.rounds == BLOCKS_FROM and precise.max_rounds >= BLOCKS_FROM
+    assert precise.precision == 0.03 and precise.rounds == BLOCKS_FROM and precise.min_span_s == PRECISE_SPAN_S
+    sides = 2
+    assert precise.max_rounds * sides * precise.round_time_s > precise.min_span_s  # the cap on rounds never cuts the span short
     assert plan_for(False) == DEFAULT_PLAN and plan_for(True) == QUICK_PLAN

@@ -24,9 +24,8 @@ from modbench.catalog import get_entry
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs, precision_fraction
 from modbench.errors import UsageError
-from modbench.metrics.latency import DEFAULT_PLAN, QUICK_PLAN
+from modbench.metrics.latency import QUICK_PLAN, plan_for
 from modbench.metrics.pairs import paired_estimate
-from modbench.stats import BLOCKS_FROM
 from modbench.metrics.registry import MEASUREMENTS, VALUE_METRICS
 from modbench.output import format_cell, render
 from modbench.records import Record, canonical_config
@@ -37,6 +36,7 @@ HELP = "compare two entries side by side: every metric and the ratio B/A"
 
 COMPARED = VALUE_METRICS
 PRECISION = 0.03  # the latency ratio's 95 % interval aimed at, unless --quick or --precision says otherwise
+PRECISE = plan_for(quick=False, precision=PRECISION)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument(
         "--precision", type=precision_fraction, metavar="FRACTION",
-        help=f"time at least {BLOCKS_FROM} interleaved rounds, then more until the latency ratio's 95 %% interval is within ±FRACTION of it, "
-        f"or {DEFAULT_PLAN.max_rounds} rounds or {DEFAULT_PLAN.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: {QUICK_PLAN.rounds} rounds, no target)",
+        help=f"time at least {PRECISE.rounds} interleaved rounds over at least {PRECISE.min_span_s:g} s (a shared host's state holds for seconds), "
+        f"then more until the latency ratio's 95 %% interval is within ±FRACTION of it, "
+        f"or {PRECISE.max_rounds} rounds or {PRECISE.max_time_s:g} s of rounds are done (default {PRECISION:g}, i.e. ±{PRECISION * 100:g} %%; with --quick: {QUICK_PLAN.rounds} rounds, no target)",
     )
     add_format_option(parser, "the two sides")
 

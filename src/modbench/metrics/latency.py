@@ -56,6 +56,7 @@ class TimingPlan:
     precision: float | None = None  # interleaved: go on past `rounds` until every ratio's 95 % interval is this tight (relative half-width)
     max_rounds: int = 100  # interleaved, with a precision: rounds at most
     max_time_s: float = 60.0  # interleaved, with a precision: no further rounds once the rounds have taken this long
+    min_span_s: float = 0.0  # interleaved, with a precision: rounds go on until they have taken at least this long
 
     def __post_init__(self) -> None:
         if self.rounds < MIN_ROUNDS:
@@ -69,20 +70,31 @@ DEFAULT_PLAN = TimingPlan(warmup_s=0.25, min_run_time_s=1.0, rounds=10, round_ti
 QUICK_PLAN = TimingPlan(warmup_s=0.0, min_run_time_s=0.05, rounds=5, round_time_s=0.01, block_s=0.002, min_samples=3)
 
 
+PRECISE_SPAN_S = 30.0
+"""How long the rounds of a precise ratio last at least: long enough to average the host's states (see :func:`plan_for`)."""
+PRECISE_MAX_ROUNDS = 400
+"""Rounds at most for a precise ratio: more than :data:`PRECISE_SPAN_S` takes for two sides, so the span and ``max_time_s`` decide."""
+
+
 def plan_for(quick: bool, precision: float | None = None) -> TimingPlan:
     """The quick or the default plan; with a ``precision``, interleaved rounds go on until each ratio is that precise.
 
-    A precise ratio also takes at least :data:`~modbench.stats.BLOCKS_FROM` rounds (8 s for two
-    sides of the default plan). The state of a shared host (what its other tenants run) holds for
-    seconds, so a few rounds all see one state and their interval is precise about that window
-    only: here one run of 10 rounds said 0.699 (95 % interval 0.694–0.701) and the next, 16
-    rounds later, 0.846. Forty rounds span several states, and from forty on the interval is a
-    block bootstrap that keeps the dependence of neighbouring rounds.
+    A precise ratio also takes at least :data:`~modbench.stats.BLOCKS_FROM` rounds, and its
+    rounds last at least :data:`PRECISE_SPAN_S`. The state of a shared host (what its other
+    tenants run) holds for seconds, and two blocks do not feel it alike, so the ratio itself moves
+    with it; rounds that all see one state give an interval precise about that window only. Here
+    (a 2-vCPU KVM guest on AMD EPYC), Ghost / conv2d at one thread timed over 8-s windows (the
+    forty rounds this plan used to stop at) read 0.64–0.74 one after the other in one process, and
+    five processes read 0.61–0.72 (spread 15 %), each with an interval of about ±2 %. Timed over
+    160 rounds (about 35 s), four processes read 0.676–0.688 (spread 1.8 %), every interval
+    covering the others. From forty rounds on the interval is a block bootstrap, which keeps the
+    dependence of neighbouring rounds.
     """
     plan = QUICK_PLAN if quick else DEFAULT_PLAN
     if precision is None:
         return plan
-    return replace(plan, precision=precision, rounds=max(plan.rounds, BLOCKS_FROM), max_rounds=max(plan.max_rounds, BLOCKS_FROM))
+    return replace(plan, precision=precision, rounds=max(plan.rounds, BLOCKS_FROM),
+                   max_rounds=max(plan.max_rounds, PRECISE_MAX_ROUNDS), min_span_s=PRECISE_SPAN_S)
 
 
 @dataclass
@@ -216,9 +228,10 @@ def precise_enough(round_s: Sequence[Sequence[float]], precision: float) -> bool
 def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT_PLAN) -> InterleavedTiming:
     """Time ``steps`` in alternating rounds; each side gets ``plan.round_time_s`` per round.
 
-    ``plan.rounds`` rounds, then, with a ``plan.precision``, two more at a time until every
-    ratio to the first step is that precise (:func:`precise_enough`), ``plan.max_rounds`` are
-    done or the rounds have taken ``plan.max_time_s``. On a shared machine the per-round ratio of
+    ``plan.rounds`` rounds, then, with a ``plan.precision``, two more at a time until the rounds
+    have taken ``plan.min_span_s`` and every ratio to the first step is that precise
+    (:func:`precise_enough`), or until ``plan.max_rounds`` are done or the rounds have taken
+    ``plan.max_time_s``. On a shared machine the per-round ratio of
     two small blocks varies by 10–13 %, so a ratio known to ±2 % takes about a hundred rounds, where
     ten give ±8 %: only a precision asked for pays that.
 
@@ -247,11 +260,14 @@ def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT
     started = time.perf_counter()
     while len(orders) < plan.rounds:
         one_round()
+    def spent() -> float:
+        return time.perf_counter() - started
+
     while (
         plan.precision is not None
         and len(orders) < plan.max_rounds
-        and time.perf_counter() - started < plan.max_time_s
-        and not precise_enough(round_s, plan.precision)
+        and spent() < plan.max_time_s
+        and (spent() < plan.min_span_s or not precise_enough(round_s, plan.precision))
     ):
         one_round()
         if len(orders) < plan.max_rounds:
