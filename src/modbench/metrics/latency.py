@@ -257,18 +257,19 @@ def interleaved_rounds(steps: Sequence[PreparedStep], plan: TimingPlan = DEFAULT
             round_s[index].append(float(np.median(times)))
         orders.append(order)
 
+    def more_wanted() -> bool:
+        """The stopping rule past ``plan.rounds`` (see above), with one look at the clock."""
+        if plan.precision is None or len(orders) >= plan.max_rounds:
+            return False
+        spent = time.perf_counter() - started
+        if spent >= plan.max_time_s:
+            return False
+        return spent < plan.min_span_s or not precise_enough(round_s, plan.precision)
+
     started = time.perf_counter()
     while len(orders) < plan.rounds:
         one_round()
-    def spent() -> float:
-        return time.perf_counter() - started
-
-    while (
-        plan.precision is not None
-        and len(orders) < plan.max_rounds
-        and spent() < plan.max_time_s
-        and (spent() < plan.min_span_s or not precise_enough(round_s, plan.precision))
-    ):
+    while more_wanted():
         one_round()
         if len(orders) < plan.max_rounds:
             one_round()  # two at a time: as many rounds in each order
