@@ -6,12 +6,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 from torch import nn
 
 from modbench.catalog import create, get_entry, list_entries, load_plugin, register
 from modbench.catalog.inputs import vector
 from modbench.catalog.registry import Entry, Source
 from modbench.errors import UsageError
+from modbench.metrics.target import entry_target
 
 SPEC_ENTRIES = {
     "conv2d", "linear", "depthwise_conv2d", "ghost", "cbam", "channel_attention", "spatial_attention",
@@ -107,3 +109,40 @@ def test_plugin_registers_entries_without_editing_modbench(tmp_path: Path, isola
 def test_missing_plugin_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         load_plugin(tmp_path / "nope.py")
+
+
+class _Recorded(nn.Module):
+    """A module whose constructor notes the device its weights are made on, and may read a tensor's value."""
+
+    made_on: list[str] = []
+
+    def __init__(self, width: int = 4, read_value: bool = False) -> None:
+        super().__init__()
+        self.linear = nn.Linear(width, width)
+        _Recorded.made_on.append(self.linear.weight.device.type)
+        if read_value and int(torch.tensor(width).item()) > 64:  # impossible on meta tensors
+            raise ValueError("width must be at most 64")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x)
+
+
+def _register_recorded(name: str) -> None:
+    register(family="block", example_input=vector("width"), source=Source(paper="test"), name=name)(_Recorded)
+    _Recorded.made_on.clear()
+
+
+def test_validating_an_entry_does_not_build_its_weights(isolated_registry: dict[str, Entry]) -> None:
+    _register_recorded("tiny_recorded")
+    target = entry_target("tiny_recorded")
+    assert _Recorded.made_on == ["meta"]  # the check ran the constructor without real weights
+    target.build()
+    assert _Recorded.made_on == ["meta", "cpu"]  # the measured build is the only real one
+
+
+def test_a_constructor_that_reads_tensor_values_is_checked_for_real(isolated_registry: dict[str, Entry]) -> None:
+    _register_recorded("tiny_reader")
+    entry_target("tiny_reader", {"read_value": True})
+    assert _Recorded.made_on == ["meta", "cpu"]  # meta could not run it; a real build could
+    with pytest.raises(UsageError, match="width must be at most 64"):
+        entry_target("tiny_reader", {"read_value": True, "width": 65})
