@@ -1,4 +1,4 @@
-"""The forkserver starts before a measuring command's own imports, and only for a command that measures."""
+"""The forkserver starts before a measuring command's own imports, and only for a command that measures; the command ends without the final collection."""
 
 from __future__ import annotations
 
@@ -42,6 +42,21 @@ def test_the_exit_shortcut_is_loaded_by_the_forkserver_only() -> None:
         "sys.exit(3 if 'modbench.forkserver_exit' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(("argv", "status"), [(["list", "--family", "block"], 0), (["measure", "no_such_entry"], 2)])
+def test_the_command_exits_with_its_status_and_its_objects_frozen(argv: list[str], status: int) -> None:
+    # Frozen objects are skipped by the collection at exit; the status is main's.
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: sys.stderr.write(f'frozen {gc.get_freeze_count() > 0}'))\n"
+        f"sys.argv = ['modbench', *{argv!r}]\n"
+        "from modbench.cli import console\n"
+        "console()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == status
+    assert done.stderr.endswith("frozen True")
 
 
 def test_a_process_with_the_exit_shortcut_flushes_its_output_and_leaves_at_once() -> None:

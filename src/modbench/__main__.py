@@ -1,7 +1,5 @@
 """``python -m modbench``: the same command line as the ``modbench`` script."""
 
-import sys
+from modbench.cli import console
 
-from modbench.cli import main
-
-sys.exit(main())
+console()
