@@ -51,6 +51,7 @@ class Run:
     last_record_s: float  # ... to its last
     load_before: float
     load_after: float
+    cpu_s: float | None  # CPU time the whole machine spent while it ran (nothing else runs here); None off Linux
     counts: dict[str, tuple]
 
     @property
@@ -59,10 +60,21 @@ class Run:
         return self.first_record_s + self.wall_s - self.last_record_s
 
 
+def busy_cpu_s() -> float | None:
+    """CPU seconds this machine has spent busy since boot (``/proc/stat``: all but idle and I/O wait), or None where there is none."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_run(kind: str, extra: list[str]) -> Run:
     with tempfile.TemporaryDirectory(prefix="modbench-speedup-") as where, tempfile.TemporaryFile("w+") as stdout:
         command = [sys.executable, "-m", "modbench.cli", *COMMAND, "--results-dir", where, *extra]
         load_before = os.getloadavg()[0]
+        cpu_before = busy_cpu_s()
         start = time.perf_counter()
         child = subprocess.Popen(command, cwd=where, stdout=stdout, stderr=subprocess.PIPE, text=True)
         record_times, errors = [], []
@@ -72,6 +84,7 @@ def timed_run(kind: str, extra: list[str]) -> Run:
             errors.append(line)
         child.wait()
         wall = time.perf_counter() - start
+        cpu_after = busy_cpu_s()
         load_after = os.getloadavg()[0]
         stdout.seek(0)
         output = stdout.read()
@@ -80,7 +93,8 @@ def timed_run(kind: str, extra: list[str]) -> Run:
     rows = json.loads(output)
     counts = {f"{r['entry']} {json.dumps(r['config'], sort_keys=True)} {r['batch']}": tuple(r[c] for c in COUNTS) for r in rows}
     print(f"{kind:8} {wall:7.1f} s  load {load_before:.2f} -> {load_after:.2f}", file=sys.stderr, flush=True)
-    return Run(kind, wall, record_times[0], record_times[-1], load_before, load_after, counts)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Run(kind, wall, record_times[0], record_times[-1], load_before, load_after, cpu, counts)
 
 
 def write_report(runs: list[Run], workers: int) -> float:
@@ -103,10 +117,14 @@ def write_report(runs: list[Run], workers: int) -> float:
         f"{len(plain[0].counts)} measurements each. Each run is a fresh process, timed end to end "
         "(imports, the forkserver, the local cluster's start and stop). Runs alternate, plain first.",
         "",
-        "| # | run | wall (s) | first record (s) | last record (s) | load avg (1 min) before → after |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
+        "| # | run | wall (s) | CPU (s) | cores busy | first record (s) | last record (s) | load avg (1 min) before → after |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    lines += [f"| {i} | {r.kind} | {r.wall_s:.1f} | {r.first_record_s:.1f} | {r.last_record_s:.1f} | {r.load_before:.2f} → {r.load_after:.2f} |" for i, r in enumerate(runs, 1)]
+    lines += [
+        f"| {i} | {r.kind} | {r.wall_s:.1f} | {_or_dash(r.cpu_s, '.1f')} | {_or_dash(r.cpu_s and r.cpu_s / r.wall_s, '.2f')} | "
+        f"{r.first_record_s:.1f} | {r.last_record_s:.1f} | {r.load_before:.2f} → {r.load_after:.2f} |"
+        for i, r in enumerate(runs, 1)
+    ]
     lines += [
         "",
         f"Paired ratios (plain i / cluster i): {', '.join(f'{x:.2f}' for x in ratios)}; "
@@ -120,6 +138,7 @@ def write_report(runs: list[Run], workers: int) -> float:
         f"workers the speed-up is at most {wall:.1f} / ({serial:.1f} + {measuring:.1f} / {workers}) = **{bound:.2f}×**, "
         f"before the cluster's own start and the single-threaded measuring of the count-only tasks.",
         "",
+        *cpu_bound_lines(plain, cluster, wall),
         "Why it scales: each measurement is a fork of one forkserver that has imported torch, the "
         "catalog, the metrics and `torch._dynamo` (which torch otherwise imports on a fresh child's first "
         "counted forward: seconds per entry); `local` runs its Dask workers as threads of the modbench "
@@ -130,6 +149,28 @@ def write_report(runs: list[Run], workers: int) -> float:
     ]
     REPORT.write_text("\n".join(lines))
     return speedup
+
+
+def _or_dash(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def cpu_bound_lines(plain: list[Run], cluster: list[Run], plain_wall: float) -> list[str]:
+    """The second bound: no run takes less than its CPU time spread over every core, and a plain run already keeps more than one busy."""
+    if any(run.cpu_s is None for run in plain + cluster):
+        return []
+    cores = os.cpu_count() or 1
+    plain_cpu = statistics.median(run.cpu_s for run in plain)
+    cluster_cpu = statistics.median(run.cpu_s for run in cluster)
+    return [
+        f"**What the cores can give at most** (CPU time, the whole machine's while each run ran): a plain run "
+        f"used a median {plain_cpu:.1f} CPU-s in {plain_wall:.1f} s, so it already kept {plain_cpu / plain_wall:.2f} of "
+        f"the {cores} cores busy (the forkserver imports beside the command, and the plain run's counted forwards "
+        f"use every core). A cluster run used {cluster_cpu:.1f} CPU-s; spread perfectly over {cores} cores it would "
+        f"take {cluster_cpu / cores:.1f} s, so it can be at most {plain_wall:.1f} / {cluster_cpu / cores:.1f} = "
+        f"**{plain_wall / (cluster_cpu / cores):.2f}×** faster than the plain run.",
+        "",
+    ]
 
 
 def main() -> int:

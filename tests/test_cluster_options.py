@@ -58,3 +58,13 @@ def test_cuda_specs_are_planned_without_a_gpu_and_refused_only_where_they_would_
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):  # the GPU is the remote workers' business
         start_run(cuda, tmp_path / "remote", RunOptions(cluster=f"tcp://127.0.0.1:{free_port()}"))
     assert not (tmp_path / "here").exists() or not any((tmp_path / "here").iterdir())  # refused before a run file is made
+
+
+def test_a_local_cluster_runs_its_workers_without_dask_s_stack_sampler() -> None:
+    # The sampler would take CPU from the measuring children every 10 ms; only a local cluster is modbench's to configure.
+    from modbench.run.cluster import _client
+
+    spec = Spec(EntrySpec("relu"), 1, Settings(metrics=("params",)))
+    with _client("local:1", [spec]) as client:
+        sampled = client.run(lambda dask_worker: sorted({"profile", "profile-cycle"} & set(dask_worker.periodic_callbacks)))
+    assert list(sampled.values()) == [[]]

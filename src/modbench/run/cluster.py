@@ -150,7 +150,10 @@ def _client(address: str, specs: Sequence[Spec]) -> Iterator[Any]:
         # The workers are threads of this process: each measurement has its own child process
         # anyway, forked from the one forkserver of this process, so a worker process around it
         # would only import torch twice more per worker (seconds each) before measuring anything.
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1}), distributed.LocalCluster(
+        # Dask's profiler would sample each worker thread's stack every 10 ms, on the cores the
+        # measuring children need, to learn only that the thread waits on its child.
+        quiet = {"distributed.scheduler.allowed-failures": 1, "distributed.worker.profile.enabled": False}
+        with dask.config.set(quiet), distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
             dashboard_address=None, resources=_local_resources(), silence_logs=logging.ERROR,
         ) as cluster, distributed.Client(cluster) as client:
