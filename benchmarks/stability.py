@@ -19,7 +19,8 @@ It writes ``reports/stability.md`` and ``reports/stability.json``. Checks:
     the quiet median; a run whose pinned threads had fewer cores than they need must be marked
     noisy (its ratio is shown, but modbench never presents it as clean). Both are measured at
     every thread count of ``--threads`` (default: all cores, and 1, the count the sentinel advises
-    when one core is taken).
+    when one core is taken); the report marks which of them modbench times at by default (every
+    core but one, :func:`modbench.spec.default_threads`).
 (d) **claims**: ``modbench claims`` quiet and loaded: no claim or check flips between holds and refuted.
 (e) **history**: ``modbench measure --all --quick`` at two commits of a clone that differ in a
     documentation file only; ``modbench history`` over them reports no regression (exit 0).
@@ -188,6 +189,7 @@ def main() -> int:
     args = parser.parse_args()
     thread_counts = sorted({int(value) for value in args.threads.split(",") if value}, reverse=True)
     from modbench.metrics.allocator import hold_freed_memory
+    from modbench.spec import default_threads
 
     allocator = hold_freed_memory()  # as in every measuring worker of modbench
     if args.one_ratio:
@@ -198,7 +200,8 @@ def main() -> int:
         parser.error(f"unknown part(s) {', '.join(sorted(skipped - set(PARTS)))}; parts are {', '.join(PARTS)}")
     start = time.perf_counter()
     found: dict[str, Any] = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                             "load_start": list(os.getloadavg()), "threads": thread_counts, "allocator": allocator, "not_run": {}}
+                             "load_start": list(os.getloadavg()), "threads": thread_counts, "default_threads": default_threads(("latency",)),
+                             "allocator": allocator, "not_run": {}}
 
     def fits(part: str) -> bool:
         if part in skipped:

@@ -25,22 +25,27 @@ def _spread(values: list[float]) -> float:
     return (max(values) - min(values)) / statistics.median(values)
 
 
+def threads_label(found: dict[str, Any], threads: str) -> str:
+    """``2 thread(s)``, or ``1 thread(s), modbench's default`` for the count a timing pins when none is asked for."""
+    return f"{threads} thread(s)" + (", modbench's default" if found.get("default_threads") == int(threads) else "")
+
+
 def verdicts(found: dict[str, Any]) -> dict[str, str]:
     """pass / FAIL for each check whose part ran."""
     result = {}
     for threads, sentinel in found.get("sentinel", {}).items():
-        result[f"sentinel quiet spread under the threshold ({threads} thread(s))"] = "pass" if sentinel["p90"] < sentinel["threshold"] else "FAIL"
+        result[f"sentinel quiet spread under the threshold ({threads_label(found, threads)})"] = "pass" if sentinel["p90"] < sentinel["threshold"] else "FAIL"
     for threads, runs in found.get("quiet", {}).items():
-        result[f"quiet ratio varies < {QUIET_SPREAD:.0%} ({threads} thread(s))"] = "pass" if _spread(_ratios(runs)) < QUIET_SPREAD else "FAIL"
+        result[f"quiet ratio varies < {QUIET_SPREAD:.0%} ({threads_label(found, threads)})"] = "pass" if _spread(_ratios(runs)) < QUIET_SPREAD else "FAIL"
     for threads, runs in found.get("loaded", {}).items():
         quiet = statistics.median(_ratios(found["quiet"][threads])) if threads in found.get("quiet", {}) else None
         clean = [run for run in runs if not run["sentinel"]["noisy"]]
         if quiet is not None and clean:
             worst = max(abs(ratio / quiet - 1) for ratio in _ratios(clean))
-            result[f"loaded clean runs within {LOADED_DRIFT:.0%} of quiet ({threads} thread(s))"] = "pass" if worst < LOADED_DRIFT else "FAIL"
+            result[f"loaded clean runs within {LOADED_DRIFT:.0%} of quiet ({threads_label(found, threads)})"] = "pass" if worst < LOADED_DRIFT else "FAIL"
         if int(threads) > (os.cpu_count() or 1) - 1:  # one busy core leaves too few cores for these threads
             marked = all(run["sentinel"]["noisy"] for run in runs)
-            result[f"loaded runs on contended cores marked noisy ({threads} thread(s))"] = "pass" if marked else "FAIL"
+            result[f"loaded runs on contended cores marked noisy ({threads_label(found, threads)})"] = "pass" if marked else "FAIL"
     if found.get("claims_quiet") and found.get("claims_loaded"):
         result["no claim flips between holds and refuted"] = "pass" if not _flips(found) else "FAIL"
     if "history" in found:
@@ -104,7 +109,7 @@ def render(found: dict[str, Any]) -> str:
         "",
     ]
     for threads, s in found.get("sentinel", {}).items():
-        lines += [f"## (a) The noise sentinel on this machine, {threads} thread(s)", "",
+        lines += [f"## (a) The noise sentinel on this machine, {threads_label(found, threads)}", "",
                   f"Quiet reference {s['reference_ms']:.2f} ms (median of {s['reference_repeats']}); {s['checks']} further "
                   f"checks, each right after a quick timing of conv2d: median slowdown {s['median']:+.1%}, 90th percentile "
                   f"{s['p90']:+.1%}, worst {s['max']:+.1%}; {s['noisy']} of {s['checks']} past the {s['threshold']:.0%} "
@@ -112,7 +117,7 @@ def render(found: dict[str, Any]) -> str:
     pair = ", ".join(f"{k}={v}" for k, v in PAIR.items())
     for part, title in (("quiet", "(b) Ghost / conv2d, quiet"), ("loaded", "(c) Ghost / conv2d, one core kept busy")):
         for threads, runs in found.get(part, {}).items():
-            lines += [f"## {title}, {threads} thread(s)", "",
+            lines += [f"## {title}, {threads_label(found, threads)}", "",
                       f"Both entries at {pair}, batch 1, infer; each run a separate process timing both in interleaved "
                       f"rounds as `modbench compare` does: at least {runs[0]['plan']['rounds']} over at least "
                       f"{runs[0]['plan'].get('min_span_s', 0):g} s, then more until the ratio's "

@@ -21,7 +21,7 @@ import torch
 
 from modbench.catalog import get_entry
 from modbench.errors import UsageError, closest
-from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS
+from modbench.metrics.registry import CROSS_CHECKS, MEASUREMENTS, TIMED_MEASUREMENTS
 from modbench.metrics.state import MODES
 from modbench.metrics.target import Target, entry_target, with_input_shape
 from modbench.metrics.variants import AMP_DTYPES, COMPILE_MODES, check_knobs
@@ -45,7 +45,7 @@ class Settings:
     device: str = "cpu"
     dtype: str = "fp32"
     mode: str = "infer"
-    threads: int = field(default_factory=torch.get_num_threads)
+    threads: int | None = None  # None: default_threads(metrics), set at init; an int from then on
     quick: bool = False
     cross_check: str | None = None
     channels_last: bool = False
@@ -55,6 +55,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_metrics(self.metrics)
+        if self.threads is None:
+            object.__setattr__(self, "threads", default_threads(self.metrics))
         if self.cross_check is not None:
             check_choice("cross-check", self.cross_check, CROSS_CHECKS)
         check_choice("device", self.device, DEVICES)
@@ -69,6 +71,23 @@ class Settings:
         if self.amp is not None:
             check_choice("--amp precision", self.amp, tuple(AMP_DTYPES))
         check_knobs(self.device, self.dtype, self.compile, self.amp)
+
+
+def default_threads(metrics: Sequence[str]) -> int:
+    """The CPU threads a measurement pins when none are asked for: every core but one when it is
+    timed, every core when it only counts (counts do not depend on threads).
+
+    A parallel region waits for its slowest thread, so a timing pinned to every core is stalled
+    whenever anything else runs on any of them: the run's own parent process, the noise
+    sentinel's sampling, the system, or the host scheduling another guest on one virtual CPU. On
+    this project's 2-vCPU machine the Ghost / conv2d latency ratio varied 11.6 % and 22.7 % between
+    five quiet processes at 2 threads, and 3.4 % at 1 (``reports/stability_timing.md``). A core
+    left free absorbs that; ``--threads`` still pins any count, and is recorded either way.
+    "Cores" are torch's intra-op default (``torch.get_num_threads()``: the physical cores, or
+    ``OMP_NUM_THREADS``).
+    """
+    cores = torch.get_num_threads()
+    return max(1, cores - 1) if TIMED_MEASUREMENTS.intersection(metrics) else cores
 
 
 def check_precision(precision: float) -> float:

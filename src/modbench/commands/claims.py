@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=",".join(MEASUREMENTS),
         help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all; params,flops gives the count verdicts in seconds)",
     )
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
     parser.add_argument("--results-dir", type=path_argument, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")

@@ -20,6 +20,8 @@ import json
 import sys
 from typing import Any
 
+import torch
+
 from modbench.catalog import get_entry
 from modbench.commands.measure import add_run_options, measure_specs, report_outcome
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides, parse_pairs, precision_fraction
@@ -125,6 +127,15 @@ def comparison_rows(a: Record, b: Record, labels: tuple[str, str]) -> list[dict[
     return rows
 
 
+def threads_note(records: list[Record], asked: int | None) -> list[str]:
+    """What CPU thread count the latencies were timed at, and why that one; nothing when no CPU latency was timed."""
+    timed = sorted({r.key.threads for r in records if r.latency is not None and r.key.device == "cpu"})
+    if not timed:
+        return []
+    why = "as --threads asked" if asked is not None else "the default: every core but one, see --threads"
+    return [f"timed at {', '.join(map(str, timed))} CPU thread(s) of {torch.get_num_threads()} ({why})"]
+
+
 def aimed_precision(args: argparse.Namespace) -> float | None:
     """``--precision``; not given: :data:`PRECISION`, or none with ``--quick`` (a quick comparison is a rough one)."""
     if args.precision is not None:
@@ -145,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     labels = side_labels((args.a, args.b), configs)
     notes = config_notes(labels, configs, shared, [shared_a, shared_b])
     outcome = measure_specs(args, list(specs), paired=True, precision=aimed_precision(args))
+    notes += threads_note(outcome.records, args.threads)
     sides: list[dict[tuple[int, str], Record]] = [{}, {}]
     key_a = (args.a, canonical_config(configs[0]))
     for record in outcome.records:

@@ -71,7 +71,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
     parser.add_argument("--quick", action="store_true", help="shorter warm-up and timing: rougher latencies, a whole catalog in seconds")
     parser.add_argument(
         "--time-limit", type=float, metavar="SECONDS",

@@ -7,8 +7,6 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
 from modbench.catalog.external import expand_names
 from modbench.commands.options import add_config_options, add_format_option, parse_overrides
 from modbench.errors import UsageError
@@ -20,7 +18,7 @@ from modbench.output import render
 from modbench.paths import path_argument, writable_dir
 from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
-from modbench.spec import DEVICES
+from modbench.spec import DEVICES, default_threads
 from modbench.text import format_config, slug
 
 HELP = "profile catalog entries with torch.profiler: traces for TensorBoard/Perfetto and top-operator tables"
@@ -37,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mode", default="infer", help=f"one of {', '.join(MODES)}; train = forward + backward + zero_grad per step"
     )
     parser.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: as they are)")
+    parser.add_argument("--threads", type=int, help="CPU threads to pin (default: every core but one, as for any timing)")
     add_config_options(parser)
     parser.add_argument("--logdir", type=path_argument, default=DEFAULT_LOGDIR, help="TensorBoard logdir, a run per entry (default %(default)s)")
     parser.add_argument("--report-dir", type=path_argument, default=DEFAULT_REPORT_DIR, help="Markdown and CSV summaries (default %(default)s)")
@@ -71,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     on_device = args.device == "cuda"
     hold_freed_memory()  # profiled in this process: the allocator as in a measuring worker
-    sentinel = Sentinel(args.threads or torch.get_num_threads())
+    threads = args.threads or default_threads(("latency",))
+    sentinel = Sentinel(threads)
     sentinel.calibrate()  # the quiet reference, before anything is profiled
     machine = args.format in MACHINE_FORMATS
     notes = sys.stderr if machine else sys.stdout
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     for target in targets:  # each summary is saved as soon as its profile is done
         result = profile_target(
             target, args.logdir, args.device, args.mode, args.batch, trace_schedule, args.gzip,
-            threads=args.threads, sentinel=sentinel,
+            threads=threads, sentinel=sentinel,
         )
         results.append(result)
         for warning in result.active_steps.warnings(result.sentinel):

@@ -47,7 +47,7 @@ DEFAULT_OUT = Path("reports")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, help=f"report directory (default {DEFAULT_OUT}/)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
     parser.add_argument("--quick", action="store_true", help="quick latency for the claims too: a smoke run, rougher latency verdicts")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
