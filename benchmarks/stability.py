@@ -189,7 +189,7 @@ def main() -> int:
     args = parser.parse_args()
     thread_counts = sorted({int(value) for value in args.threads.split(",") if value}, reverse=True)
     from modbench.metrics.allocator import hold_freed_memory
-    from modbench.spec import default_threads
+    from modbench.spec import timing_threads
 
     allocator = hold_freed_memory()  # as in every measuring worker of modbench
     if args.one_ratio:
@@ -200,7 +200,7 @@ def main() -> int:
         parser.error(f"unknown part(s) {', '.join(sorted(skipped - set(PARTS)))}; parts are {', '.join(PARTS)}")
     start = time.perf_counter()
     found: dict[str, Any] = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                             "load_start": list(os.getloadavg()), "threads": thread_counts, "default_threads": default_threads(("latency",)),
+                             "load_start": list(os.getloadavg()), "threads": thread_counts, "default_threads": timing_threads(),
                              "allocator": allocator, "not_run": {}}
 
     def fits(part: str) -> bool:

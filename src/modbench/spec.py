@@ -86,8 +86,12 @@ def default_threads(metrics: Sequence[str]) -> int:
     "Cores" are torch's intra-op default (``torch.get_num_threads()``: the physical cores, or
     ``OMP_NUM_THREADS``).
     """
-    cores = torch.get_num_threads()
-    return max(1, cores - 1) if TIMED_MEASUREMENTS.intersection(metrics) else cores
+    return timing_threads() if TIMED_MEASUREMENTS.intersection(metrics) else torch.get_num_threads()
+
+
+def timing_threads() -> int:
+    """Every core but one (at least one): the threads a timing pins by default, see :func:`default_threads`."""
+    return max(1, torch.get_num_threads() - 1)
 
 
 def check_precision(precision: float) -> float:

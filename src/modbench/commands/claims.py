@@ -17,7 +17,7 @@ import sys
 from modbench.claims import all_claims, get_claims, judge
 from modbench.claims.check import check_claims, run_probes
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import add_cluster_option, add_format_option, parse_name_list, positive_int
+from modbench.commands.options import add_cluster_option, add_format_option, add_threads_option, parse_name_list
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=",".join(MEASUREMENTS),
         help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all; params,flops gives the count verdicts in seconds)",
     )
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
+    add_threads_option(parser)
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
     parser.add_argument("--results-dir", type=path_argument, default=DEFAULT_RESULTS_DIR, help=f"where the run is saved (default {DEFAULT_RESULTS_DIR}/)")

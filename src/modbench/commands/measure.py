@@ -15,7 +15,7 @@ from pathlib import Path
 from modbench.api import run_measurements
 from modbench.catalog import list_entries, load_plugin
 from modbench.catalog.external import expand_names
-from modbench.commands.options import add_cluster_option, add_columns_option, add_config_options, add_format_option, chosen_columns, parse_int_list, parse_name_list, parse_overrides, positive_int, unique
+from modbench.commands.options import add_cluster_option, add_columns_option, add_config_options, add_format_option, add_threads_option, chosen_columns, parse_int_list, parse_name_list, parse_overrides, unique
 from modbench.commands.progress import progress_for, summary
 from modbench.errors import UsageError
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table, render_module_table
@@ -71,7 +71,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="infer", help=f"comma-separated subset of {','.join(MODES)} (default infer)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--dtype", default="fp32", help=f"one of {', '.join(DTYPES)}")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
+    add_threads_option(parser)
     parser.add_argument("--quick", action="store_true", help="shorter warm-up and timing: rougher latencies, a whole catalog in seconds")
     parser.add_argument(
         "--time-limit", type=float, metavar="SECONDS",

@@ -31,6 +31,11 @@ def add_format_option(parser: argparse.ArgumentParser, what: str = "the results"
     parser.add_argument("--format", choices=FORMATS, default="table", help=f"how {what} are printed ({FORMAT_HELP})")
 
 
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--threads N``: the CPU threads to pin; without it, :func:`modbench.spec.default_threads` decides."""
+    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
+
+
 def add_cluster_option(parser: argparse.ArgumentParser) -> None:
     """``--cluster ADDRESS``: measure on a Dask cluster (the ``cluster`` extra), see :mod:`modbench.run.cluster`."""
     parser.add_argument(

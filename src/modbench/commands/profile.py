@@ -18,7 +18,7 @@ from modbench.output import render
 from modbench.paths import path_argument, writable_dir
 from modbench.profiling.summary import compare_ops, top_by_memory, top_by_time
 from modbench.profiling.trace import TraceResult, TraceSchedule, profile_target
-from modbench.spec import DEVICES, default_threads
+from modbench.spec import DEVICES, timing_threads
 from modbench.text import format_config, slug
 
 HELP = "profile catalog entries with torch.profiler: traces for TensorBoard/Perfetto and top-operator tables"
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     on_device = args.device == "cuda"
     hold_freed_memory()  # profiled in this process: the allocator as in a measuring worker
-    threads = args.threads or default_threads(("latency",))
+    threads = args.threads or timing_threads()
     sentinel = Sentinel(threads)
     sentinel.calibrate()  # the quiet reference, before anything is profiled
     machine = args.format in MACHINE_FORMATS

@@ -25,7 +25,7 @@ from modbench.claims.lookup import Results
 from modbench.claims.schema import Claim, Side
 from modbench.claims.sweeps import BATCH_CURVES
 from modbench.commands.measure import DEFAULT_TIME_LIMIT_S, report_outcome
-from modbench.commands.options import add_cluster_option, positive_int
+from modbench.commands.options import add_cluster_option, add_threads_option
 from modbench.commands.progress import progress_for
 from modbench.errors import UsageError
 from modbench.metrics.registry import MEASUREMENTS
@@ -47,7 +47,7 @@ DEFAULT_OUT = Path("reports")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, help=f"report directory (default {DEFAULT_OUT}/)")
     parser.add_argument("--device", default="cpu", help=f"one of {', '.join(DEVICES)}")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads to pin (default: every core but one when timing, all cores for counts only)")
+    add_threads_option(parser)
     parser.add_argument("--quick", action="store_true", help="quick latency for the claims too: a smoke run, rougher latency verdicts")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS", help="per-measurement limit")
     add_cluster_option(parser)
