@@ -27,7 +27,7 @@ from modbench.commands.report import report_plan
 from modbench.metrics.pairs import PairSpec, members, unfinished
 from modbench.report.tables import batch_curve_ratios
 from modbench.results import RunLog, RunWriter, read_run
-from modbench.run import execute
+from modbench.run.worker import execute
 from modbench.run.session import resume_run
 from modbench.spec import EntrySpec, Settings, Spec
 from modbench.stats import paired_ratio, unpaired_ratio

@@ -10,8 +10,10 @@ import pytest
 import torch
 
 from modbench.errors import UsageError
-from modbench.run import RunOptions, start_run
-from modbench.run.cluster import INSTALL_HINT, local_workers, task_resources
+from modbench.run.plan import RunOptions
+from modbench.run.session import start_run
+from modbench.metrics.pairs import PairSpec
+from modbench.run.cluster import INSTALL_HINT, family_rank, local_workers, submission_order, submitted_resources, task_resources
 from modbench.spec import EntrySpec, Settings, Spec
 from tests.ports import free_port
 
@@ -23,6 +25,27 @@ def specs(metrics: tuple[str, ...]) -> list[Spec]:
 def test_a_task_needs_a_measuring_slot_and_a_gpu_only_for_cuda() -> None:
     assert task_resources("cpu") == {"measure": 1}
     assert task_resources("cuda") == {"measure": 1, "cuda": 1}
+
+
+def test_models_are_submitted_before_blocks() -> None:
+    # a model takes seconds, a block tenths: with the models first, no worker waits long on the last task
+    def spec(name: str) -> Spec:
+        return Spec(EntrySpec.of(name), 1, Settings(metrics=("params", "latency")))
+
+    assert family_rank(spec("resnet50")) == 1
+    assert family_rank(spec("relu")) == 0
+    assert family_rank(PairSpec((spec("relu"), spec("resnet50")))) == 1
+    plan = [spec(name) for name in ("relu", "resnet50", "conv2d", "vit_tiny")]
+    assert [(index, s.key.entry) for index, s in submission_order(plan)] == [
+        (1, "resnet50"), (3, "vit_tiny"), (0, "relu"), (2, "conv2d"),
+    ]
+
+
+def test_a_local_cluster_queues_its_tasks_and_a_remote_one_routes_them_by_resources() -> None:
+    # a local cluster's one-thread workers are alike: a task without restrictions is queued and goes to the next free worker
+    assert submitted_resources("local", "cpu") is None
+    assert submitted_resources("local:2", "cuda") is None
+    assert submitted_resources("tcp://10.0.0.1:8786", "cuda") == {"measure": 1, "cuda": 1}
 
 
 def test_local_starts_one_worker_for_a_timing_run_and_one_per_core_for_counts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,9 +19,10 @@ from modbench.catalog.registry import Entry, Source
 from modbench.claims.sweeps import BatchCurve
 from modbench.claims.verdict import CheckResult, ClaimVerdict
 from modbench.claims import all_claims
-from modbench.output import format_cell, markdown_cell, printable, render
+from modbench.output import format_cell, markdown_cell, render
 from modbench.report import plots
 from modbench.report.document import Document, Table, to_markdown
+from modbench.text import printable
 
 ROOT = Path(__file__).resolve().parents[1]
 ESCAPES = ["\x1b]0;pwned\x07", "\x1b[2J\x1b[H", "\x9b31m", "\x07", "\x08\x08", "\u202eevil"]

@@ -8,7 +8,7 @@ import pytest
 
 from modbench.errors import UsageError
 from modbench.metrics.pairs import PairSpec, members, paired_estimate, plan_item, plan_pairs
-from modbench.run import execute
+from modbench.run.worker import execute
 from modbench.spec import EntrySpec, Settings, Spec
 from modbench.stats import paired_ratio
 

@@ -13,6 +13,7 @@ from modbench.catalog import create, get_entry, list_entries, load_plugin, regis
 from modbench.catalog.inputs import vector
 from modbench.catalog.registry import Entry, Source
 from modbench.errors import UsageError
+from modbench.metrics import target as target_module
 from modbench.metrics.target import entry_target
 
 SPEC_ENTRIES = {
@@ -138,6 +139,16 @@ def test_validating_an_entry_does_not_build_its_weights(isolated_registry: dict[
     assert _Recorded.made_on == ["meta"]  # the check ran the constructor without real weights
     target.build()
     assert _Recorded.made_on == ["meta", "cpu"]  # the measured build is the only real one
+
+
+def test_a_measuring_child_skips_the_check_its_measured_build_makes_anyway(
+    isolated_registry: dict[str, Entry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(target_module, "_constructor_checks", True)  # restored after: this process is not a child
+    _register_recorded("tiny_unchecked")
+    target_module.skip_constructor_checks()
+    entry_target("tiny_unchecked").build()
+    assert _Recorded.made_on == ["cpu"]  # no meta build before the real one
 
 
 def test_a_constructor_that_reads_tensor_values_is_checked_for_real(isolated_registry: dict[str, Entry]) -> None:

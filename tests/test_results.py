@@ -13,7 +13,7 @@ from modbench.environment import current_environment
 from modbench.errors import UsageError
 from modbench.records import Latency, Record, RecordKey, canonical_config
 from modbench.results import COLUMNS, RunWriter, export, load_runs, read_run, records_frame, run_path
-from modbench.run import resume_run
+from modbench.run.session import resume_run
 
 
 def make_record(entry: str = "linear", batch: int = 1, status: str = "ok", machine: str | None = None, **values: object) -> Record:

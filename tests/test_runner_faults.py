@@ -25,7 +25,9 @@ from torch import nn
 from modbench.commands.progress import BarProgress, progress_for
 from modbench.metrics.target import module_target
 from modbench.results import read_run
-from modbench.run import RunOptions, failure_status, plan_specs, run_specs
+from modbench.run.plan import RunOptions, plan_specs
+from modbench.run.session import run_specs
+from modbench.run.worker import failure_status
 from modbench.run.worker import Worker
 from modbench.spec import Settings
 from tests.signals import keyboard_interrupt_on_sigint, restore_sigint

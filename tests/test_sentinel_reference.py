@@ -15,7 +15,7 @@ import pytest
 from modbench.metrics import sentinel as sentinel_module
 from modbench.metrics.sentinel import Sentinel, adopt_references, quiet_references, shared_sentinel
 from modbench.records import Record
-from modbench.run import RunOptions
+from modbench.run.plan import RunOptions
 from modbench.run import session
 from modbench.run.worker import Worker, failure_record
 from modbench.spec import EntrySpec, Settings, Spec

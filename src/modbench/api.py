@@ -27,7 +27,8 @@ from modbench.metrics.steps import pinned_threads
 from modbench.metrics.by_module import DEFAULT_DEPTH, module_table
 from modbench.metrics.target import module_target
 from modbench.results import records_frame
-from modbench.run import Progress, RunOptions, RunOutcome, plan_specs, start_run
+from modbench.run.plan import RunOptions, plan_specs
+from modbench.run.session import Progress, RunOutcome, start_run
 from modbench.spec import EntrySpec, Settings, Spec, Subject, check_device_here
 
 

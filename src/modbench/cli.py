@@ -16,7 +16,7 @@ from typing import NoReturn
 from modbench import forkserver
 from modbench._version import __version__
 from modbench.errors import UsageError
-from modbench.output import printable
+from modbench.text import printable
 
 # sub-command name -> module in modbench.commands defining HELP, add_arguments(parser), run(args) -> int
 COMMANDS = {

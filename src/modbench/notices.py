@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from modbench.output import printable
+from modbench.text import printable
 
 
 def warn(message: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from modbench.quantities import format_quantity
-from modbench.text import format_number
+from modbench.text import format_number, printable
 
 FORMATS = ("table", "json", "csv", "markdown")
 """Every output format, declared once; every command that prints a table offers them all."""
@@ -95,29 +95,6 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, default=str)
     return printable(value, keep_newlines=True) if isinstance(value, str) else value
-
-
-# C0 controls but tab and newline, DEL, C1 controls (ESC/CSI/OSC start terminal sequences), and the
-# bidirectional overrides that make text display in another order than it reads.
-_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_UNPRINTABLE = re.compile(f"[{_CONTROLS}]")
-_UNPRINTABLE_OR_LINE_BREAK = re.compile(f"[{_CONTROLS}\t\n]")
-_VISIBLE = {"\n": "\\n", "\r": "\\r", "\t": " "}
-
-
-def printable(text: str, keep_newlines: bool = False) -> str:
-    """``text`` safe to print: control characters shown as ``\\x1b``-style escapes, so a name or an
-    error message can never move the cursor, retitle the terminal or break a table row.
-
-    ``keep_newlines`` keeps tab and newline (for CSV, whose quoting holds them).
-    """
-    pattern = _UNPRINTABLE if keep_newlines else _UNPRINTABLE_OR_LINE_BREAK
-    return pattern.sub(_visible, text)
-
-
-def _visible(match: re.Match[str]) -> str:
-    char = match.group()
-    return _VISIBLE.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 def markdown_cell(text: str) -> str:

@@ -22,7 +22,8 @@ from modbench.metrics.pairs import PairSpec
 from modbench.metrics.registry import COLUMN_SOURCES, MEASUREMENTS
 from modbench.records import RecordKey
 from modbench.resultset import ResultSet
-from modbench.run import Progress, RunOptions, RunOutcome, start_run
+from modbench.run.plan import RunOptions
+from modbench.run.session import Progress, RunOutcome, start_run
 from modbench.spec import Settings, Spec, check_metrics
 
 @dataclass(frozen=True)

@@ -24,12 +24,13 @@ from modbench.metrics.sentinel import noise_warning
 from modbench.metrics.state import MODES
 from modbench.metrics.target import parse_shape
 from modbench.metrics.variants import AMP_DTYPES, COMPILE_MODES
-from modbench.output import printable, render
+from modbench.output import render
 from modbench.paths import path_argument
 from modbench.records import KNOB_FIELDS
 from modbench.results import COLUMNS as RECORD_COLUMNS, DEFAULT_RESULTS_DIR, read_run, run_path
-from modbench.run import RunOutcome, resume_run, run_plugins
+from modbench.run.session import RunOutcome, resume_run, run_plugins
 from modbench.spec import DEVICES, DTYPES, EntrySpec
+from modbench.text import printable
 
 HELP = "measure catalog entries or your own model (package.module:fn, file.py:fn, timm:NAME): params, MACs/FLOPs, latency, memory"
 

@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from modbench.output import printable
+from modbench.text import printable
 from modbench.records import Record
-from modbench.run import Progress
+from modbench.run.session import Progress
 from modbench.spec import Spec
 
 

@@ -96,6 +96,19 @@ class OpCounter(TorchDispatchMode):
         self._paths = {id(sub): path for path, sub in root.named_modules()}
         self._stack = [self.forward[""]]
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        """Leave ``__torch_dispatch__`` unwrapped (torch's hook for dispatch modes; its default is True).
+
+        Torch wraps a dispatch mode's ``__torch_dispatch__`` so that torch.compile does not trace
+        into it, and that wrapper imports ``torch._dynamo`` on its first call: 1-2 s of imports
+        in a process that counts for the first time (``modbench.measure`` in a user's session;
+        a measuring child has it from its forkserver). Counting always runs on the eager module
+        (the execution knobs, torch.compile among them, are applied after it), so the wrapper
+        guards nothing here.
+        """
+        return False
+
     @property
     def current(self) -> Tally:
         return self._stack[-1]

@@ -149,6 +149,20 @@ def entry_target(name: str, overrides: dict[str, Any] | None = None, input_shape
     )
 
 
+_constructor_checks = True  # off in a measuring child: see skip_constructor_checks
+
+
+def skip_constructor_checks() -> None:
+    """Stop :func:`check_constructor` building anything in this process: a measuring child.
+
+    A measuring child builds each target for real right after making it, and that build runs the
+    constructor's checks too, so the check would only run every constructor twice there (once on
+    ``meta``, where some initialisations still go through torch's Python reference ops).
+    """
+    global _constructor_checks
+    _constructor_checks = False
+
+
 def check_constructor(entry: Entry, config: dict[str, Any]) -> None:
     """Fail here, once, with the constructor's own usage error, on a config it refuses.
 
@@ -158,7 +172,10 @@ def check_constructor(entry: Entry, config: dict[str, Any]) -> None:
     project's 2-core machine and 0.02 s on meta, and the real build would be paid again by the
     build that is measured. A constructor that cannot run on meta
     tensors (one that reads a tensor's values) is built for real, and its error, if any, is the one raised.
+    Nothing is built after :func:`skip_constructor_checks`.
     """
+    if not _constructor_checks:
+        return
     try:
         with torch.device("meta"):
             entry.build(config)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from modbench.output import format_cell, markdown_cell, printable
+from modbench.output import format_cell, markdown_cell
+from modbench.text import printable
 
 
 @dataclass(frozen=True)

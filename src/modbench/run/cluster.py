@@ -36,8 +36,9 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from modbench.catalog import get_entry
 from modbench.errors import UsageError
-from modbench.metrics.pairs import members
+from modbench.metrics.pairs import PairSpec, members
 from modbench.metrics.registry import TIMED_MEASUREMENTS
 from modbench.notices import warn
 from modbench.records import Record
@@ -46,7 +47,7 @@ from modbench.run.cluster_task import measure_task, stop_run
 from modbench.run.plan import RunOptions
 from modbench.run.session import Progress, RunOutcome
 from modbench.run.worker import describe, execute, failure_record
-from modbench.spec import Spec
+from modbench.spec import EntrySpec, Spec
 
 LOCAL = "local"
 INSTALL_HINT = 'pip install -e ".[cluster]"'
@@ -83,6 +84,33 @@ def _distributed() -> Any:
 def task_resources(device: str) -> dict[str, int]:
     """What a task measuring on ``device`` needs of a worker: a measuring slot, and a GPU for CUDA."""
     return {"measure": 1, **({"cuda": 1} if device == "cuda" else {})}
+
+
+def family_rank(task: Spec | PairSpec) -> int:
+    """1 for a task measuring a model, 0 for blocks only: models are submitted (and run) first.
+
+    A model takes seconds to build and measure, a block tenths, so with the models first the
+    tasks left at the end are short and no worker waits long for the last one to finish.
+    """
+    families = {get_entry(spec.subject.name).family for spec in members(task) if isinstance(spec.subject, EntrySpec)}
+    return 1 if "model" in families else 0
+
+
+def submission_order(specs: Sequence[Spec]) -> list[tuple[int, Spec]]:
+    """The specs in the order they are submitted (and prioritised), with their plan positions: models first, each part in plan order."""
+    return sorted(enumerate(specs), key=lambda item: (-family_rank(item[1]), item[0]))
+
+
+def submitted_resources(address: str, device: str) -> dict[str, int] | None:
+    """What a task asks of a worker: :func:`task_resources`, except on a local cluster, where it asks nothing.
+
+    A local cluster's workers are alike and each has one thread, so a task needs no measuring
+    slot there; without one, Dask queues the tasks on the scheduler and gives each worker that
+    frees up the next by priority. A task that asks for resources is given to a worker when it is
+    submitted, and a worker that drew the shorter models would start on its blocks while models
+    still wait on the other.
+    """
+    return None if _LOCAL_PATTERN.fullmatch(address) else task_resources(device)
 
 
 def is_timed(specs: Sequence[Spec]) -> bool:
@@ -151,11 +179,18 @@ def _client(address: str, specs: Sequence[Spec]) -> Iterator[Any]:
         # anyway, forked from the one forkserver of this process, so a worker process around it
         # would only import torch twice more per worker (seconds each) before measuring anything.
         # Dask's profiler would sample each worker thread's stack every 10 ms, on the cores the
-        # measuring children need, to learn only that the thread waits on its child.
-        quiet = {"distributed.scheduler.allowed-failures": 1, "distributed.worker.profile.enabled": False}
+        # measuring children need, to learn only that the thread waits on its child; its event-loop
+        # watchdog (every 20 ms), its system monitor (every 500 ms, for a dashboard there is not)
+        # and its memory monitor (of this process, not of the children) cost CPU the same way.
+        quiet = {
+            "distributed.scheduler.allowed-failures": 1,
+            "distributed.worker.profile.enabled": False,
+            "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "5s",
+        }
         with dask.config.set(quiet), distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
-            dashboard_address=None, resources=_local_resources(), silence_logs=logging.ERROR,
+            dashboard_address=None, resources=_local_resources(), memory_limit=0, silence_logs=logging.ERROR,
         ) as cluster, distributed.Client(cluster) as client:
             yield client
         return
@@ -215,9 +250,13 @@ def _collect(client: Any, specs: Sequence[Spec], options: RunOptions, keep: Any)
     """Submit one task per spec and keep each record as it completes; True if interrupted."""
     distributed = _distributed()
     tag = f"modbench-{uuid.uuid4().hex[:12]}"
+    ranked = submission_order(specs)
     futures = {
-        client.submit(measure_task, spec, options, tag, key=f"{tag}-{index}", resources=task_resources(spec.settings.device), pure=False): spec
-        for index, spec in enumerate(specs)
+        client.submit(
+            measure_task, spec, options, tag, key=f"{tag}-{index}", priority=len(ranked) - position, pure=False,
+            resources=submitted_resources(options.cluster or "", spec.settings.device),
+        ): spec
+        for position, (index, spec) in enumerate(ranked)
     }
     pending = set(futures)
     arrived = distributed.as_completed(futures)

@@ -46,6 +46,7 @@ from modbench.metrics.core import measure_spec
 from modbench.metrics.pairs import PairSpec, measure_pair
 from modbench.metrics.sentinel import QuietReferences, adopt_references
 from modbench.metrics.steps import pinned_threads
+from modbench.metrics.target import skip_constructor_checks
 from modbench.records import Record
 from modbench.spec import Spec
 from modbench.text import first_line
@@ -214,6 +215,7 @@ def _worker_main(conn: Connection, plugins: tuple[str, ...], where: tuple[str, d
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what entries print must not reach the parent's stdout
     for plugin in plugins:
         load_plugin(plugin)
+    skip_constructor_checks()  # each target is built for real right after: that build checks it
     hold_freed_memory()  # before anything is timed, the sentinel's own reference included
     adopt_references(references)  # the run's quiet reference, not one taken now, perhaps on a busy machine
     while True:
