@@ -140,11 +140,12 @@ def write_report(runs: list[Run], workers: int) -> float:
         "",
         *cpu_bound_lines(plain, cluster, wall),
         "Why it scales: each measurement is a fork of one forkserver that has imported torch, the "
-        "catalog, the metrics and `torch._dynamo` (which torch otherwise imports on a fresh child's first "
-        "counted forward: seconds per entry); `local` runs its Dask workers as threads of the modbench "
-        "process, so starting the cluster imports nothing more, and the two workers keep both cores busy "
-        "with measuring children. A load average above the core count means other work shared the cores, "
-        "which slows both kinds of run and caps the ratio.",
+        "catalog, the metrics and `torch._dynamo` (which a fused op's replay on meta tensors, such as an "
+        "LSTM layer's, and the memory profiler import otherwise: seconds per child); `local` runs its Dask "
+        "workers as threads of the modbench process, so starting the cluster imports nothing more, and Dask "
+        "queues its tasks and gives each free worker the next one, models before blocks, so both cores stay "
+        "busy with measuring children until the last short task. A load average above the core count means "
+        "other work shared the cores, which slows both kinds of run and caps the ratio.",
         "",
     ]
     REPORT.write_text("\n".join(lines))
