@@ -40,8 +40,9 @@ def add_cluster_option(parser: argparse.ArgumentParser) -> None:
     """``--cluster ADDRESS``: measure on a Dask cluster (the ``cluster`` extra), see :mod:`modbench.run.cluster`."""
     parser.add_argument(
         "--cluster", metavar="ADDRESS",
-        help="measure on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] to start N worker "
-        "processes here (default: one for a timing run, one per core for counts); one run file here either way",
+        help="measure on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] to start N "
+        "single-threaded workers here (default: one for a timing run, one per core for counts), each measuring "
+        "in its own child processes; one run file here either way",
     )
 
 
