@@ -8,6 +8,8 @@ comes back, the same way the local runner does (:func:`modbench.run.session.run_
 * **Resources.** Every task asks for ``measure=1``, so a worker started with
   ``--resources measure=1`` measures one spec at a time; a ``--device cuda`` task also asks for
   ``cuda=1``, so it only runs on a worker that has a GPU (``--resources "measure=1,cuda=1"``).
+  A local cluster's tasks ask for nothing (:func:`submitted_resources`): its one-thread workers
+  are alike, and Dask queues such tasks and gives each free worker the next, models first.
 * **Environment.** A record is made on the worker that measured it, so it carries that machine's
   id, device name and CPU model: one run can hold several devices.
 * **Durability.** Records are appended and fsynced to the local run file as each arrives.
